@@ -1,0 +1,42 @@
+/**
+ * Every error the emulator answers with is built here, in Losant's shape:
+ * `{"type": string, "message": string}` and nothing else. The literals come from
+ * the contract (BEHAVIOUR.md); routes never build error bodies themselves.
+ */
+export class LosantError extends Error {
+  readonly statusCode: number
+  readonly type: string
+  readonly headers: Readonly<Record<string, string>>
+
+  constructor (statusCode: number, type: string, message: string, headers: Record<string, string> = {}) {
+    super(message)
+    this.statusCode = statusCode
+    this.type = type
+    this.headers = headers
+  }
+
+  toBody (): { type: string, message: string } {
+    return { type: this.type, message: this.message }
+  }
+}
+
+export const errors = {
+  validation: (message: string) => new LosantError(400, 'Validation', message),
+  malformedJson: () => new LosantError(400, 'Validation', 'Request body is not valid JSON'),
+  invalidToken: () => new LosantError(401, 'Unauthorized', 'Invalid access token'),
+  expiredToken: () => new LosantError(401, 'Unauthorized', 'Access token has expired'),
+  forbidden: () => new LosantError(403, 'Forbidden', 'Access is forbidden'),
+  adminTokenRequired: () => new LosantError(401, 'Unauthorized', 'The control plane requires the admin token: Authorization: Bearer <admin token>'),
+  /** `title` is the resource's title as the framework names it: "Instance", "Organization", "Invite". */
+  notFound: (title: string) => new LosantError(404, 'NotFound', `${title} was not found`),
+  pathNotFound: (path: string) => new LosantError(404, 'NotFound', `${path} does not exist`),
+  methodNotAllowed: (method: string, allowed: readonly string[]) =>
+    new LosantError(405, 'MethodNotAllowed', `${method} is not allowed`, { allow: allowed.join(', ') }),
+  conflict: (message: string) => new LosantError(409, 'Conflict', message),
+  gone: (message: string) => new LosantError(410, 'Gone', message),
+  payloadTooLarge: (limitBytes: number) =>
+    new LosantError(413, 'PayloadTooLarge', `Request body is larger than the limit of ${limitBytes} bytes`),
+  unsupportedMediaType: (contentType: string | undefined) =>
+    new LosantError(415, 'UnsupportedMediaType', `Unsupported content type: ${contentType ?? '(none)'}; send application/json`),
+  internal: () => new LosantError(500, 'InternalError', 'An unexpected error occurred')
+}

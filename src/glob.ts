@@ -1,0 +1,311 @@
+/**
+ * Glob filters for invite listings, in micromatch's syntax but without its regular
+ * expressions: micromatch compiles `*a*a*a*b` to a backtracking regex that takes seconds
+ * on a long email (and never finishes with a few more stars), stalling a one-threaded
+ * server. Here a pattern is parsed once into fixed-width segments separated by stars and
+ * matched greedily, leftmost first, which is exact for this shape of pattern and runs in
+ * time linear in the value (times the pattern's width in 32-bit words for segments that
+ * hold wildcards).
+ *
+ * Syntax (case-insensitive, whole value): `*` any run of characters including none,
+ * `?` one character, `[abc]` `[a-z]` a class, `[^a]` a negated class (`[!a]` is the
+ * class of `!` and `a`, as in micromatch), `{a,b}` alternatives (nested,
+ * at most MAX_ALTERNATIVES in all), `\x` the character x. A leading `!` is an ordinary
+ * character (no negation). Anything else stands for itself, including an unclosed `[` or
+ * `{`, brace ranges (`{1..3}`) and extglobs (`@(a|b)`).
+ */
+
+export const MAX_ALTERNATIVES = 32
+
+export class GlobTooComplexError extends Error {}
+
+type Atom =
+  | { kind: 'char', code: number }
+  | { kind: 'any' }
+  | { kind: 'class', negated: boolean, ranges: number[] }
+
+interface Alternative {
+  /** Fixed-width runs between stars; `segments.length - 1` stars in all. */
+  segments: Segment[]
+  minLength: number
+}
+
+export interface CompiledGlob {
+  matches: (value: string) => boolean
+  /** Characters every match starts with (lower-case); '' when there is no such run. */
+  literalPrefix: string
+  /** Characters every match ends with (lower-case); '' when there is no such run. */
+  literalSuffix: string
+  /** True when the pattern has no wildcard at all: it matches exactly `literalPrefix`. */
+  exact: boolean
+}
+
+/** Compiles a pattern; throws GlobTooComplexError past MAX_ALTERNATIVES brace alternatives. */
+export function compileGlob (pattern: string): CompiledGlob {
+  const alternatives = expandBraces(pattern.toLowerCase()).map(parseAlternative)
+  const single = alternatives.length === 1 ? alternatives[0] : undefined
+  const exact = single !== undefined && single.segments.length === 1 && single.segments[0]!.literal !== null
+  return {
+    matches: (value) => {
+      const lower = value.toLowerCase()
+      for (const alternative of alternatives) {
+        if (matchAlternative(alternative, lower)) return true
+      }
+      return false
+    },
+    literalPrefix: single === undefined ? '' : leadingLiteral(single.segments[0]!),
+    literalSuffix: single === undefined ? '' : trailingLiteral(single.segments[single.segments.length - 1]!),
+    exact
+  }
+}
+
+function matchAlternative ({ segments, minLength }: Alternative, value: string): boolean {
+  if (value.length < minLength) return false
+  const first = segments[0]!
+  if (segments.length === 1) return value.length === first.width && first.matchesAt(value, 0)
+  const last = segments[segments.length - 1]!
+  const end = value.length - last.width
+  if (!first.matchesAt(value, 0) || !last.matchesAt(value, end)) return false
+  let position = first.width
+  for (let i = 1; i < segments.length - 1; i++) {
+    const segment = segments[i]!
+    const found = segment.search(value, position, end - segment.width)
+    if (found < 0) return false
+    position = found + segment.width
+  }
+  return true
+}
+
+// ---- parsing ----------------------------------------------------------------------
+
+function parseAlternative (pattern: string): Alternative {
+  const segments: Atom[][] = [[]]
+  let i = 0
+  while (i < pattern.length) {
+    const ch = pattern[i]!
+    if (ch === '*') {
+      while (pattern[i] === '*') i++
+      segments.push([])
+      continue
+    }
+    const current = segments[segments.length - 1]!
+    if (ch === '?') {
+      current.push({ kind: 'any' })
+      i++
+    } else if (ch === '\\' && i + 1 < pattern.length) {
+      current.push({ kind: 'char', code: pattern.charCodeAt(i + 1) })
+      i += 2
+    } else if (ch === '[') {
+      const parsed = parseClass(pattern, i)
+      if (parsed === null) {
+        current.push({ kind: 'char', code: ch.charCodeAt(0) })
+        i++
+      } else {
+        current.push(parsed.atom)
+        i = parsed.next
+      }
+    } else {
+      current.push({ kind: 'char', code: pattern.charCodeAt(i) })
+      i++
+    }
+  }
+  const built = segments.map((atoms) => new Segment(atoms))
+  return { segments: built, minLength: built.reduce((sum, s) => sum + s.width, 0) }
+}
+
+/** `[...]` starting at `start`; null when unclosed, so the `[` is literal. */
+function parseClass (pattern: string, start: number): { atom: Atom, next: number } | null {
+  let i = start + 1
+  let negated = false
+  // Only `^` negates: micromatch reads `[!a]` as the class of `!` and `a`.
+  if (pattern[i] === '^') {
+    negated = true
+    i++
+  }
+  const ranges: number[] = []
+  let first = true
+  while (i < pattern.length) {
+    let ch = pattern[i]!
+    if (ch === ']' && !first) return { atom: { kind: 'class', negated, ranges }, next: i + 1 }
+    first = false
+    if (ch === '\\' && i + 1 < pattern.length) ch = pattern[++i]!
+    const low = ch.charCodeAt(0)
+    if (pattern[i + 1] === '-' && i + 2 < pattern.length && pattern[i + 2] !== ']') {
+      let highChar = pattern[i + 2]!
+      let skip = 3
+      if (highChar === '\\' && i + 3 < pattern.length) {
+        highChar = pattern[i + 3]!
+        skip = 4
+      }
+      ranges.push(low, highChar.charCodeAt(0))
+      i += skip
+    } else {
+      ranges.push(low, low)
+      i++
+    }
+  }
+  return null
+}
+
+/**
+ * `{a,b}` alternatives, nested and combined, as micromatch's brace expansion does for
+ * comma lists. A brace group with no top-level comma, or unclosed, stays literal.
+ */
+export function expandBraces (pattern: string): string[] {
+  const group = findBraceGroup(pattern)
+  if (group === null) return [pattern]
+  const prefix = pattern.slice(0, group.open)
+  const suffix = pattern.slice(group.close + 1)
+  const results: string[] = []
+  for (const option of group.options) {
+    for (const expanded of expandBraces(prefix + option + suffix)) {
+      results.push(expanded)
+      if (results.length > MAX_ALTERNATIVES) throw new GlobTooComplexError(`more than ${MAX_ALTERNATIVES} alternatives`)
+    }
+  }
+  return results
+}
+
+function findBraceGroup (pattern: string): { open: number, close: number, options: string[] } | null {
+  for (let open = 0; open < pattern.length; open++) {
+    const ch = pattern[open]
+    if (ch === '\\') {
+      open++
+      continue
+    }
+    if (ch === '[') {
+      const parsed = parseClass(pattern, open)
+      if (parsed !== null) open = parsed.next - 1
+      continue
+    }
+    if (ch !== '{') continue
+    let depth = 0
+    let optionStart = open + 1
+    const options: string[] = []
+    for (let i = open + 1; i < pattern.length; i++) {
+      const c = pattern[i]
+      if (c === '\\') {
+        i++
+      } else if (c === '[') {
+        const parsed = parseClass(pattern, i)
+        if (parsed !== null) i = parsed.next - 1
+      } else if (c === '{') {
+        depth++
+      } else if (c === '}' && depth > 0) {
+        depth--
+      } else if (c === ',' && depth === 0) {
+        options.push(pattern.slice(optionStart, i))
+        optionStart = i + 1
+      } else if (c === '}') {
+        if (options.length === 0) break
+        options.push(pattern.slice(optionStart, i))
+        return { open, close: i, options }
+      }
+    }
+  }
+  return null
+}
+
+// ---- segments ---------------------------------------------------------------------
+
+function atomMatches (atom: Atom, code: number): boolean {
+  if (atom.kind === 'any') return true
+  if (atom.kind === 'char') return atom.code === code
+  let inside = false
+  for (let r = 0; r < atom.ranges.length; r += 2) {
+    if (code >= atom.ranges[r]! && code <= atom.ranges[r + 1]!) {
+      inside = true
+      break
+    }
+  }
+  return inside !== atom.negated
+}
+
+function leadingLiteral (segment: Segment): string {
+  let out = ''
+  for (const atom of segment.atoms) {
+    if (atom.kind !== 'char') break
+    out += String.fromCharCode(atom.code)
+  }
+  return out
+}
+
+function trailingLiteral (segment: Segment): string {
+  let out = ''
+  for (let i = segment.atoms.length - 1; i >= 0; i--) {
+    const atom = segment.atoms[i]!
+    if (atom.kind !== 'char') break
+    out = String.fromCharCode(atom.code) + out
+  }
+  return out
+}
+
+/** A fixed-width run of atoms: checked at a position, or searched for leftmost. */
+class Segment {
+  readonly atoms: Atom[]
+  readonly width: number
+  /** The segment as a string when every atom is a plain character: searched with indexOf. */
+  readonly literal: string | null
+  readonly #words: number
+  readonly #masks = new Map<number, Uint32Array>()
+  readonly #state: Uint32Array
+
+  constructor (atoms: Atom[]) {
+    this.atoms = atoms
+    this.width = atoms.length
+    this.literal = atoms.every((a) => a.kind === 'char')
+      ? atoms.map((a) => String.fromCharCode((a as { code: number }).code)).join('')
+      : null
+    this.#words = Math.max(1, Math.ceil(this.width / 32))
+    this.#state = new Uint32Array(this.#words)
+  }
+
+  matchesAt (value: string, start: number): boolean {
+    if (this.literal !== null) return value.startsWith(this.literal, start)
+    for (let i = 0; i < this.width; i++) {
+      if (!atomMatches(this.atoms[i]!, value.charCodeAt(start + i))) return false
+    }
+    return true
+  }
+
+  /** Leftmost start in [from, lastStart] where the segment matches, or -1. */
+  search (value: string, from: number, lastStart: number): number {
+    if (lastStart < from) return -1
+    if (this.width === 0) return from
+    if (this.literal !== null) {
+      const found = value.indexOf(this.literal, from)
+      return found >= 0 && found <= lastStart ? found : -1
+    }
+    // Shift-and over as many 32-bit words as the segment is wide: bit i of the state is
+    // set when the last i+1 characters match the segment's first i+1 atoms.
+    const state = this.#state
+    state.fill(0)
+    const words = this.#words
+    const topWord = (this.width - 1) >>> 5
+    const topBit = 1 << ((this.width - 1) & 31)
+    const stop = lastStart + this.width
+    for (let j = from; j < stop; j++) {
+      const mask = this.#maskFor(value.charCodeAt(j))
+      let carry = 1
+      for (let w = 0; w < words; w++) {
+        const word = state[w]!
+        state[w] = ((word << 1) | carry) & mask[w]!
+        carry = word >>> 31
+      }
+      if ((state[topWord]! & topBit) !== 0) return j - this.width + 1
+    }
+    return -1
+  }
+
+  #maskFor (code: number): Uint32Array {
+    let mask = this.#masks.get(code)
+    if (mask === undefined) {
+      mask = new Uint32Array(this.#words)
+      for (let i = 0; i < this.width; i++) {
+        if (atomMatches(this.atoms[i]!, code)) mask[i >>> 5]! |= 1 << (i & 31)
+      }
+      this.#masks.set(code, mask)
+    }
+    return mask
+  }
+}

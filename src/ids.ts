@@ -1,0 +1,19 @@
+import { randomBytes } from 'node:crypto'
+
+/**
+ * Ids shaped like MongoDB ObjectIds, as Losant's are: 4 bytes of seconds, 5 random bytes
+ * fixed per process, a 3-byte counter. Time-ordered, 24 lower-case hex characters.
+ */
+const processPart = randomBytes(5).toString('hex')
+let counter = randomBytes(3).readUIntBE(0, 3)
+
+export function newObjectId (nowMs: number = Date.now()): string {
+  counter = (counter + 1) % 0x1000000
+  const seconds = Math.floor(nowMs / 1000) >>> 0
+  return seconds.toString(16).padStart(8, '0') + processPart + counter.toString(16).padStart(6, '0')
+}
+
+/** An invite's secret: what the e-mail link would carry. */
+export function newInviteToken (): string {
+  return randomBytes(24).toString('base64url')
+}

@@ -1,0 +1,97 @@
+import { timingSafeEqual } from 'node:crypto'
+import type { FastifyRequest, RouteOptions, preValidationAsyncHookHandler } from 'fastify'
+import { extractToken } from './auth/extract.js'
+import { hasAcceptedScope, type LosantAction } from './auth/scopes.js'
+import type { TokenService } from './auth/tokens.js'
+import { errors } from './errors.js'
+import { compileValidator, type Validator } from './validation.js'
+
+/**
+ * Who may call a route, declared in its `config.policy`:
+ * - `token`: a Losant action; a bearer token with one of the action's scopes.
+ * - `public`: anyone (health; `/invites`, where the invite's own token is the credential).
+ * - `admin`: the control plane; the admin token when one is configured, else anyone.
+ */
+export type RoutePolicy =
+  | { access: 'token', action: LosantAction, body?: BodyPolicy }
+  | { access: 'public', body?: BodyPolicy }
+  | { access: 'admin', body?: BodyPolicy }
+
+/** `name` is the body parameter's name in messages (`invite.email is required`); '' for none. */
+export interface BodyPolicy { name: string, required: boolean }
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    policy?: RoutePolicy
+  }
+}
+
+export interface PipelineDependencies {
+  tokens: TokenService
+  adminToken?: string
+}
+
+/**
+ * The order of checks every route goes through, as Losant's framework does it
+ * (BEHAVIOUR.md, order of checks):
+ *   1. validate path params, then query, then body (first error only) -> 400
+ *   2. authenticate the token, if one is present                       -> 401
+ *   3. authorize: an accepted scope, the token's instance              -> 403
+ *   4. the handler looks the resources up                              -> 404
+ * Installed per route from `onRoute`, before Fastify's own validation (which is off:
+ * it would check the body before the query, coerce types and drop unknown properties).
+ */
+export function installRequestChecks (routeOptions: RouteOptions, deps: PipelineDependencies): void {
+  const policy = routeOptions.config?.policy
+  if (policy === undefined) return
+  const schema = (routeOptions.schema ?? {}) as { params?: object, querystring?: object, body?: object }
+  const validateParams = schema.params === undefined ? null : compileValidator(schema.params, '')
+  const validateQuery = schema.querystring === undefined ? null : compileValidator(schema.querystring, '')
+  const validateBody = schema.body === undefined ? null : compileValidator(schema.body, policy.body?.name ?? '')
+
+  const check: preValidationAsyncHookHandler = async (request) => {
+    validate(request, policy, validateParams, validateQuery, validateBody)
+    if (policy.access === 'token') authorizeToken(request, policy.action, deps.tokens)
+    else if (policy.access === 'admin' && deps.adminToken !== undefined) authorizeAdmin(request, deps.adminToken)
+  }
+  const existing = routeOptions.preValidation
+  routeOptions.preValidation = existing === undefined ? [check] : [check, ...(Array.isArray(existing) ? existing : [existing])]
+}
+
+function validate (
+  request: FastifyRequest,
+  policy: RoutePolicy,
+  validateParams: Validator | null,
+  validateQuery: Validator | null,
+  validateBody: Validator | null
+): void {
+  let message = validateParams?.(request.params) ?? validateQuery?.(request.query) ?? null
+  if (message === null && validateBody !== null) {
+    if (request.body === undefined) {
+      if (policy.body?.required === true) message = `${policy.body.name} is required`
+      else request.body = {}
+    }
+    message ??= validateBody(request.body)
+  }
+  if (message !== null) throw errors.validation(message)
+}
+
+function authorizeToken (request: FastifyRequest, action: LosantAction, tokens: TokenService): void {
+  const token = extractToken(request.headers.authorization, request.query as Record<string, unknown>)
+  if (token === undefined) throw errors.forbidden()
+  const grant = tokens.verify(token)
+  if (!hasAcceptedScope(grant.scope, action)) throw errors.forbidden()
+  const instanceId = (request.params as { instanceId?: string }).instanceId
+  // A token bound to an instance acts on that instance only (a choice; BEHAVIOUR.md).
+  if (grant.instanceId !== undefined && instanceId !== undefined && grant.instanceId.toLowerCase() !== instanceId.toLowerCase()) {
+    throw errors.forbidden()
+  }
+}
+
+function authorizeAdmin (request: FastifyRequest, adminToken: string): void {
+  const header = request.headers.authorization
+  const match = typeof header === 'string' ? /^bearer[ \t]+(.+)$/i.exec(header.trim()) : null
+  const given = Buffer.from(match?.[1] ?? '')
+  const expected = Buffer.from(adminToken)
+  if (given.length !== expected.length || !timingSafeEqual(given, expected)) throw errors.adminTokenRequired()
+}

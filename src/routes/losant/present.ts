@@ -1,0 +1,58 @@
+import type { OrgInvite } from '../../schemas/orgInvite.js'
+import type { OrgInviteCollection } from '../../schemas/orgInviteCollection.js'
+import type { InviteRecord } from '../../store/types.js'
+
+/**
+ * Store records as a client sees them: ISO dates, `hasExpired` computed at read time,
+ * optional fields only when the invite has them, and the framework's `_type` and
+ * `_links.self` decoration unless the request says `_links=false`.
+ */
+export function presentInvite (record: InviteRecord, now: number, links: boolean): OrgInvite {
+  const invite: OrgInvite = {
+    id: record.id,
+    email: record.email,
+    role: record.role,
+    inviteDate: new Date(record.inviteDate).toISOString(),
+    ttl: record.ttl,
+    hasExpired: now > record.inviteDate + record.ttl
+  }
+  if (record.applicationRoles !== undefined) invite.applicationRoles = record.applicationRoles
+  if (record.dashboardRoles !== undefined) invite.dashboardRoles = record.dashboardRoles
+  if (record.disallowTransfer !== undefined) invite.disallowTransfer = record.disallowTransfer
+  invite._type = 'instanceOrgInvite'
+  if (links) invite._links = { self: { href: `/instances/${record.instanceId}/orgs/${record.orgId}/invites/${record.id}` } }
+  return invite
+}
+
+export interface CollectionParts {
+  instanceId: string
+  orgId: string
+  sortField: string
+  sortDirection: 'asc' | 'desc'
+  filterField?: string
+  filter?: string
+}
+
+export function presentCollection (records: InviteRecord[], parts: CollectionParts, now: number, links: boolean): OrgInviteCollection {
+  const collection: OrgInviteCollection = {
+    items: records.map((record) => presentInvite(record, now, links)),
+    count: records.length,
+    instanceId: parts.instanceId,
+    orgId: parts.orgId,
+    sortField: parts.sortField,
+    sortDirection: parts.sortDirection
+  }
+  if (parts.filterField !== undefined && parts.filter !== undefined) {
+    collection.filterField = parts.filterField
+    collection.filter = parts.filter
+  }
+  collection._type = 'instanceOrgInvites'
+  if (links) collection._links = { self: { href: `/instances/${parts.instanceId}/orgs/${parts.orgId}/invites` } }
+  return collection
+}
+
+/** The client sends `_links=true` on every call; only an explicit false turns links off. */
+export function wantsLinks (query: unknown): boolean {
+  const value = (query as { _links?: unknown })._links
+  return value !== 'false' && value !== false
+}

@@ -1,0 +1,36 @@
+import { Type, type TSchema, type TUnsafe } from '@sinclair/typebox'
+
+/** Losant ids are MongoDB ObjectIds: 24 hex characters. */
+export const OBJECT_ID_PATTERN = '^[A-Fa-f\\d]{24}$'
+export const ObjectIdSchema = Type.String({ pattern: OBJECT_ID_PATTERN })
+
+/**
+ * A string enum as plain JSON Schema `enum`, so a bad value reports the framework's
+ * `must be an enum value` (TypeBox's own unions compile to anyOf/const).
+ */
+export function StringEnum<const T extends readonly string[]> (values: T, options: Record<string, unknown> = {}): TUnsafe<T[number]> {
+  return Type.Unsafe<T[number]>({ ...options, type: 'string', enum: [...values] })
+}
+
+export const ORG_ROLES = ['admin', 'edit', 'collaborate', 'view', 'none'] as const
+export const RESOURCE_ROLES = ['collaborate', 'view', 'none'] as const
+
+export const OrgRoleSchema = StringEnum(ORG_ROLES)
+
+export const ResourceRoleSchema = Type.Object({
+  resourceId: ObjectIdSchema,
+  role: StringEnum(RESOURCE_ROLES)
+}, { additionalProperties: false })
+
+export const ResourceRolesSchema = Type.Array(ResourceRoleSchema, { maxItems: 100 })
+
+export const EmailSchema = Type.String({ format: 'email', maxLength: 1024 })
+
+/** `_links.self.href`, as the framework decorates entities (BEHAVIOUR.md, response decoration). */
+export const LinksSchema = Type.Object({
+  self: Type.Object({ href: Type.String() })
+})
+
+export function Nullable<T extends TSchema> (schema: T) {
+  return Type.Union([schema, Type.Null()])
+}

@@ -1,0 +1,213 @@
+import { randomBytes } from 'node:crypto'
+import { mkdirSync } from 'node:fs'
+import { dirname } from 'node:path'
+import Database from 'better-sqlite3'
+import type { TokenGrant } from '../auth/tokens.js'
+import { migrate } from './migrations.js'
+import {
+  StoreConflictError,
+  type InstanceRecord,
+  type InviteListQuery,
+  type InviteRecord,
+  type InviteStore,
+  type InviteWrite,
+  type OrgRecord
+} from './types.js'
+
+interface InviteRow {
+  id: string
+  instance_id: string
+  org_id: string
+  email: string
+  role: InviteRecord['role']
+  invite_date: number
+  ttl: number
+  application_roles: string | null
+  dashboard_roles: string | null
+  disallow_transfer: number | null
+  token: string
+}
+
+const SORT_COLUMNS = { email: 'email', role: 'role', inviteDate: 'invite_date' } as const
+/** Above every character in SQLite's binary (UTF-8) order: `prefix <= v < prefix + MAX_CHAR`. */
+const MAX_CHAR = '\u{10FFFF}'
+
+/** How a filtered listing is narrowed by an index before the glob checks each candidate. */
+type Narrowing = 'none' | 'exact' | 'prefix' | 'suffix'
+
+export function reverseString (value: string): string {
+  return Array.from(value).reverse().join('')
+}
+
+function toRecord (row: InviteRow): InviteRecord {
+  const record: InviteRecord = {
+    id: row.id,
+    instanceId: row.instance_id,
+    orgId: row.org_id,
+    email: row.email,
+    role: row.role,
+    inviteDate: row.invite_date,
+    ttl: row.ttl,
+    token: row.token
+  }
+  if (row.application_roles !== null) record.applicationRoles = JSON.parse(row.application_roles)
+  if (row.dashboard_roles !== null) record.dashboardRoles = JSON.parse(row.dashboard_roles)
+  if (row.disallow_transfer !== null) record.disallowTransfer = row.disallow_transfer === 1
+  return record
+}
+
+/**
+ * The store on better-sqlite3: WAL for file databases, one prepared statement per query
+ * shape, indexes for every sort order and for email prefixes and suffixes (a reversed
+ * copy of the email), so a filtered listing reads only its candidates.
+ */
+export class SqliteInviteStore implements InviteStore {
+  readonly #db: Database.Database
+  readonly #listStatements = new Map<string, Database.Statement>()
+  readonly #statements
+
+  constructor (path: string) {
+    if (path !== ':memory:' && path !== '') mkdirSync(dirname(path), { recursive: true })
+    this.#db = new Database(path)
+    this.#db.pragma('journal_mode = WAL')
+    // NORMAL under WAL: a committed transaction survives a crash of the process
+    // (SIGKILL); only a power loss may drop the last ones.
+    this.#db.pragma('synchronous = NORMAL')
+    this.#db.pragma('foreign_keys = ON')
+    this.#db.pragma('busy_timeout = 5000')
+    migrate(this.#db)
+    const db = this.#db
+    this.#statements = {
+      getInstance: db.prepare<[string], InstanceRecord>('SELECT id, name FROM instances WHERE id = ?'),
+      getOrg: db.prepare<[string, string], OrgRecord>('SELECT instance_id AS instanceId, id, name FROM orgs WHERE instance_id = ? AND id = ?'),
+      insertInstance: db.prepare('INSERT INTO instances (id, name) VALUES (?, ?)'),
+      insertOrg: db.prepare('INSERT INTO orgs (instance_id, id, name) VALUES (?, ?, ?)'),
+      upsertInvite: db.prepare<unknown[], InviteRow>(`
+        INSERT INTO invites (id, instance_id, org_id, email, email_reversed, role, invite_date, ttl,
+                             application_roles, dashboard_roles, disallow_transfer, token)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        ON CONFLICT (instance_id, org_id, email) DO UPDATE SET
+          role = excluded.role, invite_date = excluded.invite_date, ttl = excluded.ttl,
+          application_roles = excluded.application_roles, dashboard_roles = excluded.dashboard_roles,
+          disallow_transfer = excluded.disallow_transfer, token = excluded.token
+        RETURNING *`),
+      getSetting: db.prepare<[string], { value: Buffer }>('SELECT value FROM settings WHERE key = ?'),
+      setSetting: db.prepare('INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value'),
+      staticTokens: db.prepare<[], { token: string, scope: string, instance_id: string | null }>('SELECT token, scope, instance_id FROM static_tokens')
+    }
+  }
+
+  getInstance (instanceId: string): InstanceRecord | undefined {
+    return this.#statements.getInstance.get(instanceId)
+  }
+
+  getOrg (instanceId: string, orgId: string): OrgRecord | undefined {
+    return this.#statements.getOrg.get(instanceId, orgId)
+  }
+
+  createInstance (instance: InstanceRecord): InstanceRecord {
+    try {
+      this.#statements.insertInstance.run(instance.id, instance.name)
+    } catch (error) {
+      throw asConflict(error, `Instance ${instance.id} already exists`)
+    }
+    return { id: instance.id, name: instance.name }
+  }
+
+  createOrg (org: OrgRecord): OrgRecord {
+    try {
+      this.#statements.insertOrg.run(org.instanceId, org.id, org.name)
+    } catch (error) {
+      throw asConflict(error, `Organization ${org.id} already exists in instance ${org.instanceId}`)
+    }
+    return { instanceId: org.instanceId, id: org.id, name: org.name }
+  }
+
+  listInvites (query: InviteListQuery): InviteRecord[] {
+    const { filter } = query
+    let narrowing: Narrowing = 'none'
+    let bound = ''
+    if (filter?.field === 'email') {
+      const { glob } = filter
+      if (glob.exact) {
+        narrowing = 'exact'
+        bound = glob.literalPrefix
+      } else if (glob.literalPrefix.length > 0 && glob.literalPrefix.length >= glob.literalSuffix.length) {
+        narrowing = 'prefix'
+        bound = glob.literalPrefix
+      } else if (glob.literalSuffix.length > 0) {
+        narrowing = 'suffix'
+        bound = reverseString(glob.literalSuffix)
+      }
+    }
+    const statement = this.#listStatement(narrowing, query.sortField, query.sortDirection)
+    const params: string[] = [query.instanceId, query.orgId]
+    if (narrowing === 'exact') params.push(bound)
+    if (narrowing === 'prefix' || narrowing === 'suffix') params.push(bound, bound + MAX_CHAR)
+    const rows = statement.all(...params) as InviteRow[]
+    const records: InviteRecord[] = []
+    for (const row of rows) {
+      if (filter !== undefined && !filter.glob.matches(filter.field === 'email' ? row.email : row.role)) continue
+      records.push(toRecord(row))
+    }
+    return records
+  }
+
+  #listStatement (narrowing: Narrowing, sortField: InviteListQuery['sortField'], direction: InviteListQuery['sortDirection']): Database.Statement {
+    const key = `${narrowing}:${sortField}:${direction}`
+    let statement = this.#listStatements.get(key)
+    if (statement === undefined) {
+      const where = {
+        none: '',
+        exact: 'AND email = ?',
+        prefix: 'AND email >= ? AND email < ?',
+        suffix: 'AND email_reversed >= ? AND email_reversed < ?'
+      }[narrowing]
+      const dir = direction === 'asc' ? 'ASC' : 'DESC'
+      statement = this.#db.prepare(
+        `SELECT * FROM invites WHERE instance_id = ? AND org_id = ? ${where} ORDER BY ${SORT_COLUMNS[sortField]} ${dir}, id ${dir}`
+      )
+      this.#listStatements.set(key, statement)
+    }
+    return statement
+  }
+
+  upsertInvite (instanceId: string, orgId: string, invite: InviteWrite): InviteRecord {
+    const row = this.#statements.upsertInvite.get(
+      invite.id, instanceId, orgId, invite.email, reverseString(invite.email), invite.role, invite.inviteDate, invite.ttl,
+      invite.applicationRoles === undefined ? null : JSON.stringify(invite.applicationRoles),
+      invite.dashboardRoles === undefined ? null : JSON.stringify(invite.dashboardRoles),
+      invite.disallowTransfer === undefined ? null : invite.disallowTransfer ? 1 : 0,
+      invite.token
+    )
+    if (row === undefined) throw new Error('upsert returned no row')
+    return toRecord(row)
+  }
+
+  signingKey (): Buffer {
+    const existing = this.#statements.getSetting.get('signing_key')
+    if (existing !== undefined) return existing.value
+    const key = randomBytes(32)
+    this.#statements.setSetting.run('signing_key', key)
+    return key
+  }
+
+  staticTokens (): Map<string, TokenGrant> {
+    const tokens = new Map<string, TokenGrant>()
+    for (const row of this.#statements.staticTokens.all()) {
+      const grant: TokenGrant = { scope: JSON.parse(row.scope) }
+      if (row.instance_id !== null) grant.instanceId = row.instance_id
+      tokens.set(row.token, grant)
+    }
+    return tokens
+  }
+
+  close (): void {
+    if (this.#db.open) this.#db.close()
+  }
+}
+
+function asConflict (error: unknown, message: string): unknown {
+  const code = (error as { code?: string }).code
+  return code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || code === 'SQLITE_CONSTRAINT_UNIQUE' ? new StoreConflictError(message) : error
+}

@@ -1,0 +1,66 @@
+import assert from 'node:assert/strict'
+import { readFileSync } from 'node:fs'
+import { describe, test } from 'node:test'
+import { buildTestApp, buildWorld } from './helper.js'
+
+describe('HTTP edges, each answered in Losant\'s error shape', () => {
+  test('unknown path: 404 "<path> does not exist", without the query', async (t) => {
+    const app = await buildTestApp(t)
+    const response = await app.inject({ method: 'GET', url: '/instances/abc?x=1' })
+    assert.equal(response.statusCode, 404)
+    assert.deepEqual(response.json(), { type: 'NotFound', message: '/instances/abc does not exist' })
+  })
+
+  test('known path, wrong method: 405 with an Allow header', async (t) => {
+    const world = await buildWorld(t)
+    for (const method of ['PUT', 'PATCH', 'DELETE'] as const) {
+      const response = await world.app.inject({ method, url: world.invitesPath, headers: world.auth })
+      assert.equal(response.statusCode, 405)
+      assert.equal(response.headers.allow, 'GET, HEAD, POST')
+      assert.deepEqual(response.json(), { type: 'MethodNotAllowed', message: `${method} is not allowed` })
+    }
+  })
+
+  test('a trailing slash reaches the same route', async (t) => {
+    const world = await buildWorld(t)
+    const response = await world.app.inject({ method: 'GET', url: `${world.invitesPath}/`, headers: world.auth })
+    assert.equal(response.statusCode, 200)
+  })
+
+  test('malformed JSON: 400', async (t) => {
+    const world = await buildWorld(t)
+    const response = await world.app.inject({ method: 'POST', url: world.invitesPath, headers: { ...world.auth, 'content-type': 'application/json' }, payload: '{"email":' })
+    assert.equal(response.statusCode, 400)
+    assert.deepEqual(response.json(), { type: 'Validation', message: 'Request body is not valid JSON' })
+  })
+
+  test('a body that is not JSON: 415', async (t) => {
+    const world = await buildWorld(t)
+    for (const contentType of ['text/plain', 'application/x-www-form-urlencoded', 'application/xml']) {
+      const response = await world.app.inject({ method: 'POST', url: world.invitesPath, headers: { ...world.auth, 'content-type': contentType }, payload: 'email=a@b' })
+      assert.equal(response.statusCode, 415, contentType)
+      assert.deepEqual(Object.keys(response.json()), ['type', 'message'])
+      assert.equal(response.json().type, 'UnsupportedMediaType')
+    }
+  })
+
+  test('a body over the limit: 413', async (t) => {
+    const world = await buildWorld(t, { bodyLimit: 1000 })
+    const response = await world.app.inject({ method: 'POST', url: world.invitesPath, headers: world.auth, payload: { email: `${'a'.repeat(2000)}@b`, role: 'view' } })
+    assert.equal(response.statusCode, 413)
+    assert.deepEqual(response.json(), { type: 'PayloadTooLarge', message: 'Request body is larger than the limit of 1000 bytes' })
+  })
+
+  test('a path param longer than any id still reaches validation', async (t) => {
+    const world = await buildWorld(t)
+    const response = await world.app.inject({ method: 'GET', url: `/instances/${'a'.repeat(2000)}/orgs/${world.orgId}/invites` })
+    assert.deepEqual(response.json(), { type: 'Validation', message: 'instanceId pattern mismatch' })
+  })
+
+  test('GET /_emulator/health answers ok and the version', async (t) => {
+    const app = await buildTestApp(t)
+    const response = await app.inject({ method: 'GET', url: '/_emulator/health' })
+    assert.equal(response.statusCode, 200)
+    assert.deepEqual(response.json(), { status: 'ok', version: JSON.parse(readFileSync('package.json', 'utf8')).version })
+  })
+})
