@@ -38,6 +38,12 @@ export interface CompiledGlob {
   literalSuffix: string
   /** True when the pattern has no wildcard at all: it matches exactly `literalPrefix`. */
   exact: boolean
+  /**
+   * Characters every match contains (lower-case): the longest run of plain characters in
+   * the pattern; '' when there is none or when braces give alternatives. Lets the store
+   * drop non-candidates with SQLite's instr() before the glob runs.
+   */
+  requiredLiteral: string
 }
 
 /** Compiles a pattern; throws GlobTooComplexError past MAX_ALTERNATIVES brace alternatives. */
@@ -55,7 +61,8 @@ export function compileGlob (pattern: string): CompiledGlob {
     },
     literalPrefix: single === undefined ? '' : leadingLiteral(single.segments[0]!),
     literalSuffix: single === undefined ? '' : trailingLiteral(single.segments[single.segments.length - 1]!),
-    exact
+    exact,
+    requiredLiteral: single === undefined ? '' : longestLiteral(single.segments)
   }
 }
 
@@ -228,6 +235,22 @@ function leadingLiteral (segment: Segment): string {
     out += String.fromCharCode(atom.code)
   }
   return out
+}
+
+function longestLiteral (segments: Segment[]): string {
+  let best = ''
+  for (const segment of segments) {
+    let run = ''
+    for (const atom of segment.atoms) {
+      if (atom.kind === 'char') {
+        run += String.fromCharCode(atom.code)
+        if (run.length > best.length) best = run
+      } else {
+        run = ''
+      }
+    }
+  }
+  return best
 }
 
 function trailingLiteral (segment: Segment): string {

@@ -1,4 +1,5 @@
 import { Type } from '@sinclair/typebox'
+import type { FastifyReply } from 'fastify'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { errors } from '../../errors.js'
 import { compileGlob, GlobTooComplexError, MAX_ALTERNATIVES } from '../../glob.js'
@@ -8,6 +9,7 @@ import { ErrorSchema } from '../../schemas/error.js'
 import { OrgInviteCollectionSchema, OrgInviteListQuerySchema } from '../../schemas/orgInviteCollection.js'
 import { OrgInvitePostSchema } from '../../schemas/orgInvitePost.js'
 import type { InviteListQuery } from '../../store/types.js'
+import { CollectionCache } from './collection-cache.js'
 import { normalizeId, requireOrg } from './lookup.js'
 import { presentCollection, wantsLinks } from './present.js'
 
@@ -20,9 +22,30 @@ export const InstanceOrgParamsSchema = Type.Object({
 
 const errorResponses = { 400: ErrorSchema, 401: ErrorSchema, 403: ErrorSchema, 404: ErrorSchema }
 
+/** What Fastify sets for a serialized object: cached strings leave with the same header. */
+const JSON_TYPE = 'application/json; charset=utf-8'
+
+/** Sends a body serialized here (a string with a JSON type: Fastify sends it as is). */
+function sendSerialized (reply: unknown, json: string): FastifyReply {
+  return (reply as FastifyReply).type(JSON_TYPE).send(json)
+}
+
+/** The route's own serializer (its response schema for the status set): the bytes Fastify would send. */
+function serialize (reply: unknown, body: unknown): string {
+  return (reply as FastifyReply).serialize(body) as string
+}
+
+/** A listing's cache key: everything its answer depends on but the data and the clock. */
+function listingKey (links: boolean, instanceId: string, orgId: string, sortField: string, sortDirection: string, filter?: { field: string, pattern: string }): string {
+  // The filter comes last: it is the only part that may hold the separator.
+  return `${links ? 'L' : 'N'}|${instanceId}|${orgId}|${sortField}|${sortDirection}|${filter === undefined ? '' : `${filter.field}|${filter.pattern}`}`
+}
+
 /** Losant resource `instanceOrgInvites`: GET and POST /instances/{instanceId}/orgs/{orgId}/invites. */
 const instanceOrgInvites: FastifyPluginAsyncTypebox = async (app) => {
   const { store, clock } = app.emulator
+  // Performance (docs/PERFORMANCE.md): answers serialized once, reused until a write or an expiry.
+  const cache = store.dataVersion === undefined ? undefined : new CollectionCache()
 
   app.get(PATH, {
     schema: {
@@ -33,14 +56,24 @@ const instanceOrgInvites: FastifyPluginAsyncTypebox = async (app) => {
       response: { 200: OrgInviteCollectionSchema, ...errorResponses }
     },
     config: { policy: { access: 'token', action: 'instanceOrgInvites.get' } }
-  }, async (request) => {
+  }, async (request, reply) => {
     const instanceId = normalizeId(request.params.instanceId)
     const orgId = normalizeId(request.params.orgId)
-    requireOrg(store, instanceId, orgId)
     const { sortField = 'inviteDate', sortDirection = 'desc', filterField, filter } = request.query
-    const query: InviteListQuery = { instanceId, orgId, sortField, sortDirection }
     // Blank or absent filter (or filterField) means no filtering.
-    if (filterField !== undefined && filter !== undefined && filter !== '') {
+    const filtered = filterField !== undefined && filter !== undefined && filter !== ''
+    const links = wantsLinks(request.query)
+    const now = clock.now()
+    const version = store.dataVersion?.()
+    const key = listingKey(links, instanceId, orgId, sortField, sortDirection, filtered ? { field: filterField, pattern: filter } : undefined)
+    if (cache !== undefined && version !== undefined) {
+      // A hit skips the 404 checks too: the same data version has the same instance and org.
+      const json = cache.get(key, version, now)
+      if (json !== undefined) return sendSerialized(reply, json)
+    }
+    requireOrg(store, instanceId, orgId)
+    const query: InviteListQuery = { instanceId, orgId, sortField, sortDirection }
+    if (filtered) {
       try {
         query.filter = { field: filterField, glob: compileGlob(filter) }
       } catch (error) {
@@ -49,13 +82,17 @@ const instanceOrgInvites: FastifyPluginAsyncTypebox = async (app) => {
       }
     }
     const records = store.listInvites(query)
-    return presentCollection(records, {
+    const body = presentCollection(records, {
       instanceId,
       orgId,
       sortField,
       sortDirection,
-      ...(query.filter === undefined ? {} : { filterField, filter })
-    }, clock.now(), wantsLinks(request.query))
+      ...(filtered ? { filterField, filter } : {})
+    }, now, links)
+    if (cache === undefined || version === undefined) return body
+    const json = serialize(reply, body)
+    cache.set(key, version, now, records, json)
+    return sendSerialized(reply, json)
   })
 
   app.post(PATH, {
@@ -82,8 +119,14 @@ const instanceOrgInvites: FastifyPluginAsyncTypebox = async (app) => {
       token: newInviteToken()
     })
     const records = store.listInvites({ instanceId, orgId, sortField: 'inviteDate', sortDirection: 'desc' })
+    const links = wantsLinks(request.query)
+    const body = presentCollection(records, { instanceId, orgId, sortField: 'inviteDate', sortDirection: 'desc' }, now, links)
     reply.code(201)
-    return presentCollection(records, { instanceId, orgId, sortField: 'inviteDate', sortDirection: 'desc' }, now, wantsLinks(request.query))
+    if (cache === undefined || store.dataVersion === undefined) return body
+    // The answer is also the next default-order GET's: cached for it (write, then read).
+    const json = serialize(reply, body)
+    cache.set(listingKey(links, instanceId, orgId, 'inviteDate', 'desc'), store.dataVersion(), now, records, json)
+    return sendSerialized(reply, json)
   })
 }
 

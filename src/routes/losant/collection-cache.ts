@@ -1,0 +1,73 @@
+import type { InviteRecord } from '../../store/types.js'
+
+/**
+ * Serialized invite collections, kept while they would be answered byte for byte the
+ * same (docs/PERFORMANCE.md): a repeated listing costs a Map lookup instead of reading,
+ * presenting and serializing the whole org again. An entry is valid while
+ * - the store's dataVersion() is the one it was made under (any write anywhere clears
+ *   the whole cache: simple, and a test loop's write-then-read always reads fresh), and
+ * - the clock is in the window where no invite's `hasExpired` differs from when it was
+ *   made: `now > inviteDate + ttl` is false for every invite it showed unexpired and true
+ *   for every one it showed expired (so moving the clock either way is seen).
+ * Bounded by total characters; the oldest entries go first.
+ */
+export class CollectionCache {
+  readonly #entries = new Map<string, Entry>()
+  readonly #maxChars: number
+  #chars = 0
+  #version = -1
+
+  constructor (maxChars = 16 * 1024 * 1024) {
+    this.#maxChars = maxChars
+  }
+
+  get (key: string, version: number, now: number): string | undefined {
+    if (version !== this.#version) {
+      this.#clear(version)
+      return undefined
+    }
+    const entry = this.#entries.get(key)
+    if (entry === undefined || !(now > entry.after && now <= entry.until)) return undefined
+    return entry.json
+  }
+
+  set (key: string, version: number, now: number, records: readonly InviteRecord[], json: string): void {
+    if (version !== this.#version) this.#clear(version)
+    if (json.length > this.#maxChars / 4) return
+    let after = -Infinity
+    let until = Infinity
+    for (const record of records) {
+      const expiry = record.inviteDate + record.ttl
+      if (now > expiry) {
+        if (expiry > after) after = expiry
+      } else if (expiry < until) {
+        until = expiry
+      }
+    }
+    const previous = this.#entries.get(key)
+    if (previous !== undefined) {
+      this.#chars -= previous.json.length
+      this.#entries.delete(key)
+    }
+    this.#entries.set(key, { json, after, until })
+    this.#chars += json.length
+    for (const [oldest, entry] of this.#entries) {
+      if (this.#chars <= this.#maxChars) break
+      this.#entries.delete(oldest)
+      this.#chars -= entry.json.length
+    }
+  }
+
+  #clear (version: number): void {
+    this.#entries.clear()
+    this.#chars = 0
+    this.#version = version
+  }
+}
+
+interface Entry {
+  json: string
+  /** Valid for `after < now <= until`. */
+  after: number
+  until: number
+}
