@@ -243,8 +243,14 @@ export class SqliteInviteStore implements InviteStore {
         ? ''
         : filterField === 'email' ? `AND instr(email, ?) > 0 AND ${GLOB_FUNCTION}(email)` : `AND ${GLOB_FUNCTION}(role)`
       const dir = direction === 'asc' ? 'ASC' : 'DESC'
+      // A filter no index range narrows is checked on the index that holds its column
+      // (covering: only matching rows are read from the table, then sorted), not on the
+      // sort order's index, which would read every row of the org from the table.
+      const scan = narrowing !== 'none' || filterField === undefined
+        ? ''
+        : filterField === 'email' ? 'INDEXED BY invites_by_email' : 'INDEXED BY invites_by_role'
       statement = this.#db.prepare(
-        `SELECT ${LIST_COLUMNS} FROM invites WHERE instance_id = ? AND org_id = ? ${where} ${glob} ORDER BY ${SORT_COLUMNS[sortField]} ${dir}, id ${dir}`
+        `SELECT ${LIST_COLUMNS} FROM invites ${scan} WHERE instance_id = ? AND org_id = ? ${where} ${glob} ORDER BY ${SORT_COLUMNS[sortField]} ${dir}, id ${dir}`
       ).raw(true)
       this.#listStatements.set(key, statement)
     }
