@@ -9,19 +9,19 @@ import type { InviteRecord } from '../../store/types.js'
  * - the clock is in the window where no invite's `hasExpired` differs from when it was
  *   made: `now > inviteDate + ttl` is false for every invite it showed unexpired and true
  *   for every one it showed expired (so moving the clock either way is seen).
- * Bounded by total characters; the oldest entries go first.
+ * Bounded by total bytes; the oldest entries go first.
  */
 export class CollectionCache {
   readonly #entries = new Map<string, Entry>()
-  readonly #maxChars: number
-  #chars = 0
+  readonly #maxBytes: number
+  #bytes = 0
   #version = -1
 
-  constructor (maxChars = 16 * 1024 * 1024) {
-    this.#maxChars = maxChars
+  constructor (maxBytes = 16 * 1024 * 1024) {
+    this.#maxBytes = maxBytes
   }
 
-  get (key: string, version: number, now: number): string | undefined {
+  get (key: string, version: number, now: number): Buffer | undefined {
     if (version !== this.#version) {
       this.#clear(version)
       return undefined
@@ -31,9 +31,11 @@ export class CollectionCache {
     return entry.json
   }
 
-  set (key: string, version: number, now: number, records: readonly InviteRecord[], json: string): void {
+  /** Keeps `json` (as UTF-8 bytes: encoded once, not per answer) and returns those bytes. */
+  set (key: string, version: number, now: number, records: readonly InviteRecord[], json: string): Buffer {
+    const bytes = Buffer.from(json)
     if (version !== this.#version) this.#clear(version)
-    if (json.length > this.#maxChars / 4) return
+    if (bytes.length > this.#maxBytes / 4) return bytes
     let after = -Infinity
     let until = Infinity
     for (const record of records) {
@@ -46,27 +48,28 @@ export class CollectionCache {
     }
     const previous = this.#entries.get(key)
     if (previous !== undefined) {
-      this.#chars -= previous.json.length
+      this.#bytes -= previous.json.length
       this.#entries.delete(key)
     }
-    this.#entries.set(key, { json, after, until })
-    this.#chars += json.length
+    this.#entries.set(key, { json: bytes, after, until })
+    this.#bytes += bytes.length
     for (const [oldest, entry] of this.#entries) {
-      if (this.#chars <= this.#maxChars) break
+      if (this.#bytes <= this.#maxBytes) break
       this.#entries.delete(oldest)
-      this.#chars -= entry.json.length
+      this.#bytes -= entry.json.length
     }
+    return bytes
   }
 
   #clear (version: number): void {
     this.#entries.clear()
-    this.#chars = 0
+    this.#bytes = 0
     this.#version = version
   }
 }
 
 interface Entry {
-  json: string
+  json: Buffer
   /** Valid for `after < now <= until`. */
   after: number
   until: number

@@ -25,8 +25,8 @@ const errorResponses = { 400: ErrorSchema, 401: ErrorSchema, 403: ErrorSchema, 4
 /** What Fastify sets for a serialized object: cached strings leave with the same header. */
 const JSON_TYPE = 'application/json; charset=utf-8'
 
-/** Sends a body serialized here (a string with a JSON type: Fastify sends it as is). */
-function sendSerialized (reply: unknown, json: string): FastifyReply {
+/** Sends a body serialized here (bytes with a JSON type: Fastify sends them as they are). */
+function sendSerialized (reply: unknown, json: Buffer): FastifyReply {
   return (reply as FastifyReply).type(JSON_TYPE).send(json)
 }
 
@@ -90,9 +90,7 @@ const instanceOrgInvites: FastifyPluginAsyncTypebox = async (app) => {
       ...(filtered ? { filterField, filter } : {})
     }, now, links)
     if (cache === undefined || version === undefined) return body
-    const json = serialize(reply, body)
-    cache.set(key, version, now, records, json)
-    return sendSerialized(reply, json)
+    return sendSerialized(reply, cache.set(key, version, now, records, serialize(reply, body)))
   })
 
   app.post(PATH, {
@@ -124,9 +122,7 @@ const instanceOrgInvites: FastifyPluginAsyncTypebox = async (app) => {
     reply.code(201)
     if (cache === undefined || store.dataVersion === undefined) return body
     // The answer is also the next default-order GET's: cached for it (write, then read).
-    const json = serialize(reply, body)
-    cache.set(listingKey(links, instanceId, orgId, 'inviteDate', 'desc'), store.dataVersion(), now, records, json)
-    return sendSerialized(reply, json)
+    return sendSerialized(reply, cache.set(listingKey(links, instanceId, orgId, 'inviteDate', 'desc'), store.dataVersion(), now, records, serialize(reply, body)))
   })
 }
 
