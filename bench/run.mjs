@@ -332,7 +332,7 @@ async function main () {
     const emulatorArgs = ['--db', dbPath, '--log-level', 'silent']
 
     const loadScenarios = [
-      { id: 'a', name: `a GET 50, filter+sort`, requests: [{ method: 'GET', path: invitesPath(ORG50, '?sortField=email&sortDirection=asc&filterField=email&filter=*@example.com'), headers: auth }] },
+      { id: 'a', name: 'a GET 50, filter+sort', requests: [{ method: 'GET', path: invitesPath(ORG50, '?sortField=email&sortDirection=asc&filterField=email&filter=*@example.com'), headers: auth }] },
       { id: 'b', name: `b GET ${CONFIG.bigOrg}, default order`, requests: [{ method: 'GET', path: invitesPath(ORG_BIG), headers: auth }] },
       {
         id: 'c',
@@ -449,7 +449,7 @@ function report (results, loadScenarios, scaling, globs) {
   const { rounds } = results
   const targets = []
   const out = []
-  out.push(`# Benchmark: emulator (A) vs bare Fastify with precomputed bodies (B)`)
+  out.push('# Benchmark: emulator (A) vs bare Fastify with precomputed bodies (B)')
   out.push(`node ${results.node}, ${CONFIG.rounds} interleaved round(s), ${CONFIG.duration} s per load run, ${CONFIG.connections} connections${SMOKE ? ', SMOKE MODE' : ''}`)
   out.push('')
   const loadTargets = { a: 0.6, b: 0.5, c: 0.4 }
