@@ -38,6 +38,12 @@ export interface CompiledGlob {
   literalSuffix: string
   /** True when the pattern has no wildcard at all: it matches exactly `literalPrefix`. */
   exact: boolean
+  /**
+   * Characters every match contains (lower-case): the longest run of plain characters in
+   * the pattern; '' when there is none or when braces give alternatives. Lets the store
+   * drop non-candidates with SQLite's instr() before the glob runs.
+   */
+  requiredLiteral: string
 }
 
 /** Compiles a pattern; throws GlobTooComplexError past MAX_ALTERNATIVES brace alternatives. */
@@ -55,7 +61,8 @@ export function compileGlob (pattern: string): CompiledGlob {
     },
     literalPrefix: single === undefined ? '' : leadingLiteral(single.segments[0]!),
     literalSuffix: single === undefined ? '' : trailingLiteral(single.segments[single.segments.length - 1]!),
-    exact
+    exact,
+    requiredLiteral: single === undefined ? '' : longestLiteral(single.segments)
   }
 }
 
@@ -230,6 +237,22 @@ function leadingLiteral (segment: Segment): string {
   return out
 }
 
+function longestLiteral (segments: Segment[]): string {
+  let best = ''
+  for (const segment of segments) {
+    let run = ''
+    for (const atom of segment.atoms) {
+      if (atom.kind === 'char') {
+        run += String.fromCharCode(atom.code)
+        if (run.length > best.length) best = run
+      } else {
+        run = ''
+      }
+    }
+  }
+  return best
+}
+
 function trailingLiteral (segment: Segment): string {
   let out = ''
   for (let i = segment.atoms.length - 1; i >= 0; i--) {
@@ -247,8 +270,12 @@ class Segment {
   /** The segment as a string when every atom is a plain character: searched with indexOf. */
   readonly literal: string | null
   readonly #words: number
+  /** Masks of ASCII characters by code (most of every email), others in a Map. */
+  readonly #asciiMasks: Array<Uint32Array | undefined> = new Array(128)
   readonly #masks = new Map<number, Uint32Array>()
   readonly #state: Uint32Array
+  /** Every atom is `?`: the segment matches anywhere it fits. */
+  readonly #anyOnly: boolean
 
   constructor (atoms: Atom[]) {
     this.atoms = atoms
@@ -258,6 +285,7 @@ class Segment {
       : null
     this.#words = Math.max(1, Math.ceil(this.width / 32))
     this.#state = new Uint32Array(this.#words)
+    this.#anyOnly = atoms.every((a) => a.kind === 'any')
   }
 
   matchesAt (value: string, start: number): boolean {
@@ -275,6 +303,16 @@ class Segment {
     if (this.literal !== null) {
       const found = value.indexOf(this.literal, from)
       return found >= 0 && found <= lastStart ? found : -1
+    }
+    // Fast paths (performance: docs/PERFORMANCE.md): `?`s fit at the first place, one
+    // atom is a plain scan.
+    if (this.#anyOnly) return from
+    if (this.width === 1) {
+      const atom = this.atoms[0]!
+      for (let j = from; j <= lastStart; j++) {
+        if (atomMatches(atom, value.charCodeAt(j))) return j
+      }
+      return -1
     }
     // Shift-and over as many 32-bit words as the segment is wide: bit i of the state is
     // set when the last i+1 characters match the segment's first i+1 atoms.
@@ -298,13 +336,14 @@ class Segment {
   }
 
   #maskFor (code: number): Uint32Array {
-    let mask = this.#masks.get(code)
+    let mask = code < 128 ? this.#asciiMasks[code] : this.#masks.get(code)
     if (mask === undefined) {
       mask = new Uint32Array(this.#words)
       for (let i = 0; i < this.width; i++) {
         if (atomMatches(this.atoms[i]!, code)) mask[i >>> 5]! |= 1 << (i & 31)
       }
-      this.#masks.set(code, mask)
+      if (code < 128) this.#asciiMasks[code] = mask
+      else this.#masks.set(code, mask)
     }
     return mask
   }

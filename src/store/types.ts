@@ -129,6 +129,11 @@ export interface InviteStore {
   /** Throws StoreConflictError when the id is taken in that instance. */
   createOrg: (org: OrgRecord) => OrgRecord
   listInvites: (query: InviteListQuery) => InviteRecord[]
+  /**
+   * Optional (performance): a number that changes whenever anything this store answers
+   * may have changed; read answers may be cached under it. A store without it is never cached.
+   */
+  dataVersion?: () => number
   /** Creates the invite, or replaces roles, date, ttl and token of the org's invite to the same email (keeping its id). */
   upsertInvite: (instanceId: string, orgId: string, invite: InviteWrite) => InviteRecord
   getInvite: (instanceId: string, orgId: string, inviteId: string) => InviteRecord | undefined

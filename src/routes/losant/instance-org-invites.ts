@@ -1,4 +1,5 @@
 import { Type } from '@sinclair/typebox'
+import type { FastifyReply } from 'fastify'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { errors } from '../../errors.js'
 import { compileGlob, GlobTooComplexError, MAX_ALTERNATIVES } from '../../glob.js'
@@ -9,6 +10,7 @@ import { ErrorSchema } from '../../schemas/error.js'
 import { OrgInviteCollectionSchema, OrgInviteListQuerySchema } from '../../schemas/orgInviteCollection.js'
 import { OrgInvitePostSchema } from '../../schemas/orgInvitePost.js'
 import type { InviteListQuery } from '../../store/types.js'
+import { CollectionCache } from './collection-cache.js'
 import { normalizeId, requireOrg } from './lookup.js'
 import { presentCollection, wantsLinks } from './present.js'
 
@@ -21,10 +23,31 @@ export const InstanceOrgParamsSchema = Type.Object({
 
 export const errorResponses = { 400: ErrorSchema, 401: ErrorSchema, 403: ErrorSchema, 404: ErrorSchema }
 
+/** What Fastify sets for a serialized object: cached strings leave with the same header. */
+const JSON_TYPE = 'application/json; charset=utf-8'
+
+/** Sends a body serialized here (bytes with a JSON type: Fastify sends them as they are). */
+function sendSerialized (reply: unknown, json: Buffer): FastifyReply {
+  return (reply as FastifyReply).type(JSON_TYPE).send(json)
+}
+
+/** The route's own serializer (its response schema for the status set): the bytes Fastify would send. */
+function serialize (reply: unknown, body: unknown): string {
+  return (reply as FastifyReply).serialize(body) as string
+}
+
+/** A listing's cache key: everything its answer depends on but the data and the clock. */
+function listingKey (links: boolean, instanceId: string, orgId: string, sortField: string, sortDirection: string, filter?: { field: string, pattern: string }): string {
+  // The filter comes last: it is the only part that may hold the separator.
+  return `${links ? 'L' : 'N'}|${instanceId}|${orgId}|${sortField}|${sortDirection}|${filter === undefined ? '' : `${filter.field}|${filter.pattern}`}`
+}
+
 /** Losant resource `instanceOrgInvites`: GET and POST /instances/{instanceId}/orgs/{orgId}/invites. */
 const instanceOrgInvites: FastifyPluginAsyncTypebox = async (app) => {
   const { emulator } = app
   const { store, clock } = emulator
+  // Performance (docs/PERFORMANCE.md): answers serialized once, reused until a write or an expiry.
+  const cache = store.dataVersion === undefined ? undefined : new CollectionCache()
 
   app.get(PATH, {
     schema: {
@@ -35,14 +58,24 @@ const instanceOrgInvites: FastifyPluginAsyncTypebox = async (app) => {
       response: { 200: OrgInviteCollectionSchema, ...errorResponses }
     },
     config: { policy: { access: 'token', action: 'instanceOrgInvites.get' } }
-  }, async (request) => {
+  }, async (request, reply) => {
     const instanceId = normalizeId(request.params.instanceId)
     const orgId = normalizeId(request.params.orgId)
-    requireOrg(store, instanceId, orgId)
     const { sortField = 'inviteDate', sortDirection = 'desc', filterField, filter } = request.query
-    const query: InviteListQuery = { instanceId, orgId, sortField, sortDirection }
     // Blank or absent filter (or filterField) means no filtering.
-    if (filterField !== undefined && filter !== undefined && filter !== '') {
+    const filtered = filterField !== undefined && filter !== undefined && filter !== ''
+    const links = wantsLinks(request.query)
+    const now = clock.now()
+    const version = store.dataVersion?.()
+    const key = listingKey(links, instanceId, orgId, sortField, sortDirection, filtered ? { field: filterField, pattern: filter } : undefined)
+    if (cache !== undefined && version !== undefined) {
+      // A hit skips the 404 checks too: the same data version has the same instance and org.
+      const json = cache.get(key, version, now)
+      if (json !== undefined) return sendSerialized(reply, json)
+    }
+    requireOrg(store, instanceId, orgId)
+    const query: InviteListQuery = { instanceId, orgId, sortField, sortDirection }
+    if (filtered) {
       try {
         query.filter = { field: filterField, glob: compileGlob(filter) }
       } catch (error) {
@@ -51,13 +84,15 @@ const instanceOrgInvites: FastifyPluginAsyncTypebox = async (app) => {
       }
     }
     const records = store.listInvites(query)
-    return presentCollection(records, {
+    const body = presentCollection(records, {
       instanceId,
       orgId,
       sortField,
       sortDirection,
-      ...(query.filter === undefined ? {} : { filterField, filter })
-    }, clock.now(), wantsLinks(request.query))
+      ...(filtered ? { filterField, filter } : {})
+    }, now, links)
+    if (cache === undefined || version === undefined) return body
+    return sendSerialized(reply, cache.set(key, version, now, records, serialize(reply, body)))
   })
 
   app.post(PATH, {
@@ -85,8 +120,12 @@ const instanceOrgInvites: FastifyPluginAsyncTypebox = async (app) => {
     })
     recordInviteSent(emulator, invite)
     const records = store.listInvites({ instanceId, orgId, sortField: 'inviteDate', sortDirection: 'desc' })
+    const links = wantsLinks(request.query)
+    const body = presentCollection(records, { instanceId, orgId, sortField: 'inviteDate', sortDirection: 'desc' }, now, links)
     reply.code(201)
-    return presentCollection(records, { instanceId, orgId, sortField: 'inviteDate', sortDirection: 'desc' }, now, wantsLinks(request.query))
+    if (cache === undefined || store.dataVersion === undefined) return body
+    // The answer is also the next default-order GET's: cached for it (write, then read).
+    return sendSerialized(reply, cache.set(listingKey(links, instanceId, orgId, 'inviteDate', 'desc'), store.dataVersion(), now, records, serialize(reply, body)))
   })
 }
 

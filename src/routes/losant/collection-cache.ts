@@ -1,0 +1,76 @@
+import type { InviteRecord } from '../../store/types.js'
+
+/**
+ * Serialized invite collections, kept while they would be answered byte for byte the
+ * same (docs/PERFORMANCE.md): a repeated listing costs a Map lookup instead of reading,
+ * presenting and serializing the whole org again. An entry is valid while
+ * - the store's dataVersion() is the one it was made under (any write anywhere clears
+ *   the whole cache: simple, and a test loop's write-then-read always reads fresh), and
+ * - the clock is in the window where no invite's `hasExpired` differs from when it was
+ *   made: `now > inviteDate + ttl` is false for every invite it showed unexpired and true
+ *   for every one it showed expired (so moving the clock either way is seen).
+ * Bounded by total bytes; the oldest entries go first.
+ */
+export class CollectionCache {
+  readonly #entries = new Map<string, Entry>()
+  readonly #maxBytes: number
+  #bytes = 0
+  #version = -1
+
+  constructor (maxBytes = 16 * 1024 * 1024) {
+    this.#maxBytes = maxBytes
+  }
+
+  get (key: string, version: number, now: number): Buffer | undefined {
+    if (version !== this.#version) {
+      this.#clear(version)
+      return undefined
+    }
+    const entry = this.#entries.get(key)
+    if (entry === undefined || !(now > entry.after && now <= entry.until)) return undefined
+    return entry.json
+  }
+
+  /** Keeps `json` (as UTF-8 bytes: encoded once, not per answer) and returns those bytes. */
+  set (key: string, version: number, now: number, records: readonly InviteRecord[], json: string): Buffer {
+    const bytes = Buffer.from(json)
+    if (version !== this.#version) this.#clear(version)
+    if (bytes.length > this.#maxBytes / 4) return bytes
+    let after = -Infinity
+    let until = Infinity
+    for (const record of records) {
+      const expiry = record.inviteDate + record.ttl
+      if (now > expiry) {
+        if (expiry > after) after = expiry
+      } else if (expiry < until) {
+        until = expiry
+      }
+    }
+    const previous = this.#entries.get(key)
+    if (previous !== undefined) {
+      this.#bytes -= previous.json.length
+      this.#entries.delete(key)
+    }
+    this.#entries.set(key, { json: bytes, after, until })
+    this.#bytes += bytes.length
+    for (const [oldest, entry] of this.#entries) {
+      if (this.#bytes <= this.#maxBytes) break
+      this.#entries.delete(oldest)
+      this.#bytes -= entry.json.length
+    }
+    return bytes
+  }
+
+  #clear (version: number): void {
+    this.#entries.clear()
+    this.#bytes = 0
+    this.#version = version
+  }
+}
+
+interface Entry {
+  json: Buffer
+  /** Valid for `after < now <= until`. */
+  after: number
+  until: number
+}

@@ -1,0 +1,55 @@
+import assert from 'node:assert/strict'
+import { describe, test } from 'node:test'
+import { Clock } from '../../../src/clock.js'
+import { buildWorld, expectStatus, postInvite, type World } from '../../helper.js'
+
+// The listing cache (docs/PERFORMANCE.md) must be invisible: same bytes, same headers,
+// and every write or clock move seen by the next read.
+async function get (world: World, query = ''): Promise<{ body: string, type: string | undefined, length: string | undefined }> {
+  const response = expectStatus(await world.app.inject({ method: 'GET', url: `${world.invitesPath}${query}`, headers: world.auth }), 200)
+  return { body: response.body, type: response.headers['content-type'] as string | undefined, length: response.headers['content-length'] as string | undefined }
+}
+
+describe('listing cache', () => {
+  test('a repeated GET answers the same bytes and headers', async (t) => {
+    const world = await buildWorld(t)
+    expectStatus(await postInvite(world, { email: 'a@x.io', role: 'view' }), 201)
+    const first = await get(world, '?sortField=email')
+    const second = await get(world, '?sortField=email')
+    assert.deepEqual(second, first)
+    assert.equal(first.type, 'application/json; charset=utf-8')
+    assert.equal(first.length, String(Buffer.byteLength(first.body)))
+  })
+
+  test('a write is seen by the next GET, with links or without', async (t) => {
+    const world = await buildWorld(t)
+    expectStatus(await postInvite(world, { email: 'a@x.io', role: 'view' }), 201)
+    assert.equal(JSON.parse((await get(world)).body).count, 1)
+    assert.equal(JSON.parse((await get(world, '?_links=false')).body)._links, undefined)
+    expectStatus(await postInvite(world, { email: 'b@x.io', role: 'view' }), 201)
+    assert.equal(JSON.parse((await get(world)).body).count, 2)
+    const unlinked = JSON.parse((await get(world, '?_links=false')).body)
+    assert.equal(unlinked.count, 2)
+    assert.equal(unlinked._links, undefined)
+  })
+
+  test('moving the clock past an expiry and back is seen both ways', async (t) => {
+    const clock = new Clock()
+    const world = await buildWorld(t, { clock, inviteTtlMs: 1000 })
+    expectStatus(await postInvite(world, { email: 'a@x.io', role: 'view' }), 201)
+    const expired = async (): Promise<boolean> => JSON.parse((await get(world)).body).items[0].hasExpired
+    assert.equal(await expired(), false)
+    clock.setOffset(5000)
+    assert.equal(await expired(), true)
+    clock.setOffset(0)
+    assert.equal(await expired(), false)
+  })
+
+  test('an answer from the cache is the same as a fresh one after an unrelated write', async (t) => {
+    const world = await buildWorld(t)
+    expectStatus(await postInvite(world, { email: 'a@x.io', role: 'admin' }), 201)
+    const cached = await get(world, '?filterField=role&filter=adm*')
+    expectStatus(await world.app.inject({ method: 'POST', url: '/_emulator/instances', payload: {} }), 201)
+    assert.deepEqual(await get(world, '?filterField=role&filter=adm*'), cached)
+  })
+})
