@@ -1,14 +1,20 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyServerOptions } from 'fastify'
+import cors from '@fastify/cors'
+import swagger from '@fastify/swagger'
+import swaggerUi from '@fastify/swagger-ui'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import { TokenService } from './auth/tokens.js'
 import { Clock } from './clock.js'
+import { Emulator } from './emulator.js'
 import { errors, LosantError } from './errors.js'
 import { installRequestChecks } from './pipeline.js'
 import { MethodTable } from './routing.js'
 import controlRoutes from './routes/control/index.js'
 import losantRoutes from './routes/losant/index.js'
+import type { Snapshot } from './schemas/snapshot.js'
+import { validateSnapshot } from './snapshot.js'
 import { SqliteInviteStore } from './store/sqlite.js'
-import type { InviteStore } from './store/types.js'
+import { VERSION } from './version.js'
 
 export const DEFAULT_INVITE_TTL_MS = 7 * 24 * 60 * 60 * 1000
 export const DEFAULT_BODY_LIMIT = 1024 * 1024
@@ -27,18 +33,13 @@ export interface AppOptions {
   /** An existing pino logger to log through. */
   loggerInstance?: FastifyBaseLogger
   clock?: Clock
-}
-
-export interface EmulatorContext {
-  store: InviteStore
-  tokens: TokenService
-  clock: Clock
-  inviteTtlMs: number
+  /** Applied to a new database and on every reset (the snapshot format). Throws SnapshotError when invalid. */
+  seed?: Snapshot
 }
 
 declare module 'fastify' {
   interface FastifyInstance {
-    emulator: EmulatorContext
+    emulator: Emulator
   }
 }
 
@@ -61,11 +62,14 @@ export async function buildApp (options: AppOptions = {}): Promise<FastifyInstan
     return503OnClosing: true
   }).withTypeProvider<TypeBoxTypeProvider>()
 
+  const seed = options.seed === undefined ? undefined : validateSnapshot(options.seed)
   const clock = options.clock ?? new Clock()
   const store = new SqliteInviteStore(options.db ?? ':memory:')
-  const tokens = new TokenService(store.signingKey(), clock, store.staticTokens())
-  app.decorate('emulator', { store, tokens, clock, inviteTtlMs: options.inviteTtlMs ?? DEFAULT_INVITE_TTL_MS })
   app.addHook('onClose', async () => store.close())
+  const tokens = new TokenService(store.signingKey(), clock, store.staticTokens())
+  const emulator = new Emulator({ store, tokens, clock, inviteTtlMs: options.inviteTtlMs ?? DEFAULT_INVITE_TTL_MS, ...(seed === undefined ? {} : { seed }) })
+  if (seed !== undefined && store.isNew) emulator.restore(seed)
+  app.decorate('emulator', emulator)
 
   // Validation is ours (pipeline.ts); Fastify's would run in another order and coerce.
   app.setValidatorCompiler(() => () => true)
@@ -79,6 +83,21 @@ export async function buildApp (options: AppOptions = {}): Promise<FastifyInstan
   installJsonBodyParser(app)
   installErrorHandling(app, methods, bodyLimit)
   installRequestLog(app)
+
+  // A browser app on another local port may call the emulator.
+  await app.register(cors, {
+    origin: true,
+    methods: ['GET', 'HEAD', 'POST', 'PUT', 'DELETE'],
+    allowedHeaders: ['authorization', 'content-type', 'accept', 'accept-version', 'losantdomain']
+  })
+  await app.register(swagger, {
+    openapi: {
+      info: { title: 'Losant invites emulator', version: VERSION, description: 'Losant-compatible instance org invites, and the emulator\'s control plane under /_emulator' },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
+      security: [{ bearer: [] }]
+    }
+  })
+  await app.register(swaggerUi, { routePrefix: '/_emulator/docs' })
 
   await app.register(losantRoutes)
   await app.register(controlRoutes, { prefix: '/_emulator' })

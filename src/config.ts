@@ -8,6 +8,7 @@ export interface Config {
   port: number
   host: string
   db: string
+  seed?: string
   adminToken?: string
   inviteTtlMs?: number
   logLevel: LogLevel
@@ -33,6 +34,7 @@ export const OPTIONS: readonly Option[] = [
   { flag: 'port', env: 'PORT', takesValue: true, default: '8080', description: 'Port to listen on; 0 picks a free port' },
   { flag: 'host', env: 'HOST', takesValue: true, default: '127.0.0.1', description: 'Address to listen on; 0.0.0.0 for every interface' },
   { flag: 'db', env: 'LOSANT_EMULATOR_DB', takesValue: true, default: DEFAULT_DB, description: 'SQLite file (its folder is created), or :memory: to keep nothing' },
+  { flag: 'seed', env: 'LOSANT_EMULATOR_SEED', takesValue: true, description: 'JSON seed file: applied to a new database and on reset' },
   { flag: 'admin-token', env: 'LOSANT_EMULATOR_ADMIN_TOKEN', takesValue: true, description: 'When set, /_emulator (but health) requires Authorization: Bearer <it>' },
   { flag: 'invite-ttl', env: 'LOSANT_EMULATOR_INVITE_TTL', takesValue: true, default: '604800000', description: 'Lifetime of new invites, in milliseconds (default 7 days)' },
   { flag: 'log-level', env: 'LOSANT_EMULATOR_LOG_LEVEL', takesValue: true, default: 'info', description: `One of ${LOG_LEVELS.join(', ')}` },
@@ -82,9 +84,11 @@ export function parseCommand (argv: readonly string[], env: NodeJS.ProcessEnv): 
   }
   const host = read('host')?.value ?? '127.0.0.1'
   const db = read('db')?.value ?? DEFAULT_DB
+  const seed = read('seed')?.value
   const adminToken = read('admin-token')?.value
 
   const config: Config = { port, host, db, logLevel: (logLevel?.value ?? 'info') as LogLevel }
+  if (seed !== undefined) config.seed = seed
   if (adminToken !== undefined) config.adminToken = adminToken
   if (inviteTtlMs !== undefined) config.inviteTtlMs = inviteTtlMs
   return { kind: 'run', config }

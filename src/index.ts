@@ -1,1 +1,81 @@
+import type { FastifyInstance } from 'fastify'
+import pino from 'pino'
+import { buildApp } from './app.js'
+import type { MintedToken, MintRequest } from './auth/tokens.js'
+import type { LogLevel } from './config.js'
+import type { Snapshot } from './schemas/snapshot.js'
+import { loadSeedFile, validateSnapshot } from './snapshot.js'
+
 export { buildApp, type AppOptions } from './app.js'
+export type { MintedToken, MintRequest } from './auth/tokens.js'
+export type { LogLevel } from './config.js'
+export type { Snapshot } from './schemas/snapshot.js'
+export { SnapshotError } from './snapshot.js'
+
+export interface StartOptions {
+  /** Default 0: any free port (read it back from `port` or `url`). */
+  port?: number
+  /** Default 127.0.0.1. */
+  host?: string
+  /** SQLite file, or ':memory:' (the default). */
+  db?: string
+  /** A seed: the snapshot format as an object, or the path of a JSON file. */
+  seed?: Snapshot | string
+  /** Default 'silent'. */
+  logLevel?: LogLevel
+  /** When set, the control plane requires `Authorization: Bearer <adminToken>`. */
+  adminToken?: string
+  /** Lifetime of new invites, in milliseconds. Default 7 days. */
+  inviteTtlMs?: number
+}
+
+export interface RunningEmulator {
+  /** `http://127.0.0.1:<port>` */
+  url: string
+  port: number
+  /** The Fastify instance, for `inject` and anything else. */
+  app: FastifyInstance
+  mintToken: (request: MintRequest) => Promise<MintedToken>
+  /** Back to the seed (empty without one). */
+  reset: () => Promise<void>
+  snapshot: () => Promise<Required<Snapshot>>
+  /** Replaces the whole state; an invalid snapshot throws SnapshotError and changes nothing. */
+  restore: (snapshot: Snapshot) => Promise<void>
+  stop: () => Promise<void>
+}
+
+/**
+ * Starts an emulator for a test suite: listening, in memory by default, silent.
+ * Each call is independent: run several side by side on port 0.
+ */
+export async function startEmulator (options: StartOptions = {}): Promise<RunningEmulator> {
+  const seed = typeof options.seed === 'string' ? loadSeedFile(options.seed) : options.seed
+  const app = await buildApp({
+    db: options.db ?? ':memory:',
+    loggerInstance: pino({ level: options.logLevel ?? 'silent' }),
+    ...(seed === undefined ? {} : { seed }),
+    ...(options.adminToken === undefined ? {} : { adminToken: options.adminToken }),
+    ...(options.inviteTtlMs === undefined ? {} : { inviteTtlMs: options.inviteTtlMs })
+  })
+  const host = options.host ?? '127.0.0.1'
+  try {
+    await app.listen({ port: options.port ?? 0, host })
+  } catch (error) {
+    await app.close()
+    throw error
+  }
+  const address = app.server.address()
+  const port = address !== null && typeof address === 'object' ? address.port : options.port ?? 0
+  const shownHost = host.includes(':') ? `[${host}]` : host
+  const { emulator } = app
+  return {
+    url: `http://${shownHost}:${port}`,
+    port,
+    app,
+    mintToken: async (request) => emulator.tokens.mint(request),
+    reset: async () => emulator.reset(),
+    snapshot: async () => emulator.snapshot(),
+    restore: async (snapshot) => emulator.restore(validateSnapshot(snapshot)),
+    stop: async () => { await app.close() }
+  }
+}

@@ -2,6 +2,7 @@ import pino from 'pino'
 import pretty from 'pino-pretty'
 import { buildApp } from './app.js'
 import { ConfigError, helpText, parseCommand, type Config } from './config.js'
+import { loadSeedFile, SnapshotError } from './snapshot.js'
 import { VERSION } from './version.js'
 
 /**
@@ -29,6 +30,13 @@ async function main (): Promise<void> {
 }
 
 async function serve (config: Config): Promise<void> {
+  let seed
+  try {
+    seed = config.seed === undefined ? undefined : loadSeedFile(config.seed)
+  } catch (error) {
+    if (error instanceof SnapshotError) fail(error.message)
+    throw error
+  }
   // Readable lines in a terminal, JSON lines otherwise (containers, CI, log shippers).
   const logger = process.stdout.isTTY
     ? pino({ level: config.logLevel }, pretty({ colorize: true, sync: true, ignore: 'pid,hostname,reqId' }))
@@ -38,6 +46,7 @@ async function serve (config: Config): Promise<void> {
     app = await buildApp({
       db: config.db,
       loggerInstance: logger,
+      ...(seed === undefined ? {} : { seed }),
       ...(config.adminToken === undefined ? {} : { adminToken: config.adminToken }),
       ...(config.inviteTtlMs === undefined ? {} : { inviteTtlMs: config.inviteTtlMs })
     })

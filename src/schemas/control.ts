@@ -42,3 +42,6 @@ export const TokenSchema = Type.Object({
   instanceId: Type.Optional(ObjectIdSchema),
   expiresAt: Type.Optional(Type.String({ format: 'date-time' }))
 })
+
+/** Losant's `success`. */
+export const SuccessSchema = Type.Object({ success: Type.Literal(true) }, { title: 'Success' })

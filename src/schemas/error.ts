@@ -4,6 +4,6 @@ import { Type, type Static } from '@sinclair/typebox'
 export const ErrorSchema = Type.Object({
   type: Type.String(),
   message: Type.String()
-}, { $id: 'error', title: 'Error' })
+}, { title: 'Error' })
 
 export type ErrorBody = Static<typeof ErrorSchema>

@@ -51,7 +51,8 @@ const MIGRATIONS: readonly string[] = [
 
 export const SCHEMA_VERSION = MIGRATIONS.length
 
-export function migrate (db: Database.Database): void {
+/** Brings the database to SCHEMA_VERSION; answers the version it had (0: a new database). */
+export function migrate (db: Database.Database): number {
   const current = db.pragma('user_version', { simple: true }) as number
   if (current > SCHEMA_VERSION) {
     throw new Error(`the database's schema version ${current} is newer than this emulator's (${SCHEMA_VERSION})`)
@@ -62,4 +63,5 @@ export function migrate (db: Database.Database): void {
       db.pragma(`user_version = ${version}`)
     }
   })()
+  return current
 }

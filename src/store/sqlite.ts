@@ -11,7 +11,9 @@ import {
   type InviteRecord,
   type InviteStore,
   type InviteWrite,
-  type OrgRecord
+  type MemberRecord,
+  type OrgRecord,
+  type StoreDump
 } from './types.js'
 
 interface InviteRow {
@@ -62,6 +64,7 @@ function toRecord (row: InviteRow): InviteRecord {
  * copy of the email), so a filtered listing reads only its candidates.
  */
 export class SqliteInviteStore implements InviteStore {
+  readonly isNew: boolean
   readonly #db: Database.Database
   readonly #listStatements = new Map<string, Database.Statement>()
   readonly #statements
@@ -75,7 +78,7 @@ export class SqliteInviteStore implements InviteStore {
     this.#db.pragma('synchronous = NORMAL')
     this.#db.pragma('foreign_keys = ON')
     this.#db.pragma('busy_timeout = 5000')
-    migrate(this.#db)
+    this.isNew = migrate(this.#db) === 0
     const db = this.#db
     this.#statements = {
       getInstance: db.prepare<[string], InstanceRecord>('SELECT id, name FROM instances WHERE id = ?'),
@@ -93,7 +96,23 @@ export class SqliteInviteStore implements InviteStore {
         RETURNING *`),
       getSetting: db.prepare<[string], { value: Buffer }>('SELECT value FROM settings WHERE key = ?'),
       setSetting: db.prepare('INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value'),
-      staticTokens: db.prepare<[], { token: string, scope: string, instance_id: string | null }>('SELECT token, scope, instance_id FROM static_tokens')
+      staticTokens: db.prepare<[], { token: string, scope: string, instance_id: string | null }>('SELECT token, scope, instance_id FROM static_tokens ORDER BY rowid'),
+      listInstances: db.prepare<[], InstanceRecord>('SELECT id, name FROM instances ORDER BY rowid'),
+      listOrgs: db.prepare<[], OrgRecord>('SELECT instance_id AS instanceId, id, name FROM orgs ORDER BY rowid'),
+      listOrgsOf: db.prepare<[string], OrgRecord>('SELECT instance_id AS instanceId, id, name FROM orgs WHERE instance_id = ? ORDER BY rowid'),
+      deleteInstance: db.prepare('DELETE FROM instances WHERE id = ?'),
+      deleteOrg: db.prepare('DELETE FROM orgs WHERE instance_id = ? AND id = ?'),
+      allInvites: db.prepare<[], InviteRow>('SELECT * FROM invites ORDER BY rowid'),
+      allMembers: db.prepare<[], MemberRecord>('SELECT instance_id AS instanceId, org_id AS orgId, email, role FROM members ORDER BY rowid'),
+      insertInvite: db.prepare(`
+        INSERT INTO invites (id, instance_id, org_id, email, email_reversed, role, invite_date, ttl,
+                             application_roles, dashboard_roles, disallow_transfer, token)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+      insertMember: db.prepare('INSERT INTO members (instance_id, org_id, email, role) VALUES (?, ?, ?, ?)'),
+      insertToken: db.prepare('INSERT INTO static_tokens (token, scope, instance_id) VALUES (?, ?, ?)'),
+      clearTokens: db.prepare('DELETE FROM static_tokens'),
+      // Orgs, invites and members go with their instance (ON DELETE CASCADE).
+      clearInstances: db.prepare('DELETE FROM instances')
     }
   }
 
@@ -173,15 +192,67 @@ export class SqliteInviteStore implements InviteStore {
   }
 
   upsertInvite (instanceId: string, orgId: string, invite: InviteWrite): InviteRecord {
-    const row = this.#statements.upsertInvite.get(
-      invite.id, instanceId, orgId, invite.email, reverseString(invite.email), invite.role, invite.inviteDate, invite.ttl,
-      invite.applicationRoles === undefined ? null : JSON.stringify(invite.applicationRoles),
-      invite.dashboardRoles === undefined ? null : JSON.stringify(invite.dashboardRoles),
-      invite.disallowTransfer === undefined ? null : invite.disallowTransfer ? 1 : 0,
-      invite.token
-    )
+    const row = this.#statements.upsertInvite.get(...inviteColumns({ ...invite, instanceId, orgId }))
     if (row === undefined) throw new Error('upsert returned no row')
     return toRecord(row)
+  }
+
+  listInstances (): InstanceRecord[] {
+    return this.#statements.listInstances.all()
+  }
+
+  listOrgs (instanceId?: string): OrgRecord[] {
+    return instanceId === undefined ? this.#statements.listOrgs.all() : this.#statements.listOrgsOf.all(instanceId)
+  }
+
+  deleteInstance (instanceId: string): boolean {
+    return this.#statements.deleteInstance.run(instanceId).changes > 0
+  }
+
+  deleteOrg (instanceId: string, orgId: string): boolean {
+    return this.#statements.deleteOrg.run(instanceId, orgId).changes > 0
+  }
+
+  dump (): StoreDump {
+    return this.#db.transaction(() => ({
+      instances: this.listInstances(),
+      orgs: this.listOrgs(),
+      invites: this.#statements.allInvites.all().map(toRecord),
+      members: this.#statements.allMembers.all(),
+      tokens: [...this.staticTokens()].map(([token, grant]) => ({ token, ...grant }))
+    }))()
+  }
+
+  replaceAll (dump: StoreDump): void {
+    const s = this.#statements
+    const replace = this.#db.transaction(() => {
+      s.clearTokens.run()
+      s.clearInstances.run()
+      for (const instance of dump.instances) this.createInstance(instance)
+      for (const org of dump.orgs) this.createOrg(org)
+      for (const invite of dump.invites) {
+        try {
+          s.insertInvite.run(...inviteColumns(invite))
+        } catch (error) {
+          throw asConflict(error, `Invite ${invite.id} (${invite.email}) is a duplicate or belongs to no organization`)
+        }
+      }
+      for (const member of dump.members) {
+        try {
+          s.insertMember.run(member.instanceId, member.orgId, member.email, member.role)
+        } catch (error) {
+          throw asConflict(error, `Member ${member.email} is a duplicate in organization ${member.orgId}`)
+        }
+      }
+      for (const token of dump.tokens) {
+        try {
+          s.insertToken.run(token.token, JSON.stringify(token.scope), token.instanceId ?? null)
+        } catch (error) {
+          throw asConflict(error, 'A static token is listed twice')
+        }
+      }
+    })
+    replace()
   }
 
   signingKey (): Buffer {
@@ -207,7 +278,20 @@ export class SqliteInviteStore implements InviteStore {
   }
 }
 
+/** An invite as the invites table's columns, in the order the INSERTs name them. */
+function inviteColumns (invite: InviteWrite & { instanceId: string, orgId: string }): unknown[] {
+  return [
+    invite.id, invite.instanceId, invite.orgId, invite.email, reverseString(invite.email), invite.role, invite.inviteDate, invite.ttl,
+    invite.applicationRoles === undefined ? null : JSON.stringify(invite.applicationRoles),
+    invite.dashboardRoles === undefined ? null : JSON.stringify(invite.dashboardRoles),
+    invite.disallowTransfer === undefined ? null : invite.disallowTransfer ? 1 : 0,
+    invite.token
+  ]
+}
+
 function asConflict (error: unknown, message: string): unknown {
   const code = (error as { code?: string }).code
-  return code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || code === 'SQLITE_CONSTRAINT_UNIQUE' ? new StoreConflictError(message) : error
+  return code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_FOREIGNKEY'
+    ? new StoreConflictError(message)
+    : error
 }

@@ -61,6 +61,28 @@ export interface InviteWrite extends InviteRoles {
   token: string
 }
 
+/** Someone who accepted an invite. */
+export interface MemberRecord {
+  instanceId: string
+  orgId: string
+  email: string
+  role: OrgRole
+}
+
+/** A bearer token declared in a seed or snapshot: accepted as it is, with its scopes. */
+export interface StaticTokenRecord extends TokenGrant {
+  token: string
+}
+
+/** Everything the store holds, flat, in insertion order: what snapshots are made from. */
+export interface StoreDump {
+  instances: InstanceRecord[]
+  orgs: OrgRecord[]
+  invites: InviteRecord[]
+  members: MemberRecord[]
+  tokens: StaticTokenRecord[]
+}
+
 export class StoreConflictError extends Error {}
 
 /**
@@ -68,6 +90,18 @@ export class StoreConflictError extends Error {}
  * are already normalised (lower-case hex).
  */
 export interface InviteStore {
+  /** True when this open created the database (so a seed applies). */
+  readonly isNew: boolean
+  listInstances: () => InstanceRecord[]
+  /** Every org, or an instance's. */
+  listOrgs: (instanceId?: string) => OrgRecord[]
+  /** Removes the instance with its orgs, invites and members; false when there was none. */
+  deleteInstance: (instanceId: string) => boolean
+  /** Removes the org with its invites and members; false when there was none. */
+  deleteOrg: (instanceId: string, orgId: string) => boolean
+  dump: () => StoreDump
+  /** Replaces everything but the signing key, atomically: on any error nothing changes (StoreConflictError for duplicates). */
+  replaceAll: (dump: StoreDump) => void
   getInstance: (instanceId: string) => InstanceRecord | undefined
   getOrg: (instanceId: string, orgId: string) => OrgRecord | undefined
   /** Throws StoreConflictError when the id is taken. */

@@ -1,6 +1,8 @@
+import { Type } from '@sinclair/typebox'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { errors } from '../../errors.js'
 import { newObjectId } from '../../ids.js'
+import { ObjectIdSchema } from '../../schemas/common.js'
 import { ErrorSchema } from '../../schemas/error.js'
 import {
   HealthSchema,
@@ -9,27 +11,54 @@ import {
   InstanceSchema,
   OrgCreateSchema,
   OrgSchema,
+  SuccessSchema,
   TokenRequestSchema,
   TokenSchema
 } from '../../schemas/control.js'
+import { SnapshotSchema } from '../../schemas/snapshot.js'
+import { checkSnapshotUniqueness, SnapshotError } from '../../snapshot.js'
 import { StoreConflictError } from '../../store/types.js'
 import { VERSION } from '../../version.js'
 import { normalizeId } from '../losant/lookup.js'
 
 const errorResponses = { 400: ErrorSchema, 401: ErrorSchema, 404: ErrorSchema, 409: ErrorSchema }
+const admin = { access: 'admin' } as const
+const withBody = (required: boolean) => ({ access: 'admin', body: { name: '', required } }) as const
 
-function conflictToError (error: unknown): unknown {
-  return error instanceof StoreConflictError ? errors.conflict(error.message) : error
-}
+/** Snapshots hold every invite; they may be far larger than an API request. */
+const SNAPSHOT_BODY_LIMIT = 256 * 1024 * 1024
+
+const InstanceWithOrgsSchema = Type.Object({
+  id: ObjectIdSchema,
+  name: Type.String(),
+  orgs: Type.Array(Type.Object({ id: ObjectIdSchema, name: Type.String() }))
+})
 
 /** The emulator's own control plane, under `/_emulator`: set-up for tests and local use. */
 const controlRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const { store, tokens, clock } = app.emulator
+  const { emulator } = app
+  const { store, tokens, clock } = emulator
 
   app.get('/health', {
-    schema: { summary: 'Liveness and readiness: 200 once the store is open', tags: ['control'], response: { 200: HealthSchema } },
+    schema: { summary: 'Liveness and readiness: 200 once the store is open; never needs the admin token', tags: ['control'], security: [], response: { 200: HealthSchema } },
     config: { policy: { access: 'public' } }
   }, async () => ({ status: 'ok' as const, version: VERSION }))
+
+  app.get('/openapi.json', {
+    schema: { summary: 'This OpenAPI 3 document', tags: ['control'], security: [] },
+    config: { policy: { access: 'public' } }
+  }, async () => app.swagger())
+
+  app.get('/instances', {
+    schema: { summary: 'Lists instances with their organizations', tags: ['control'], response: { 200: Type.Array(InstanceWithOrgsSchema), 401: ErrorSchema } },
+    config: { policy: admin }
+  }, async () => {
+    const orgs = store.listOrgs()
+    return store.listInstances().map((instance) => ({
+      ...instance,
+      orgs: orgs.filter((org) => org.instanceId === instance.id).map(({ id, name }) => ({ id, name }))
+    }))
+  })
 
   app.post('/instances', {
     schema: {
@@ -38,16 +67,19 @@ const controlRoutes: FastifyPluginAsyncTypebox = async (app) => {
       body: InstanceCreateSchema,
       response: { 201: InstanceSchema, ...errorResponses }
     },
-    config: { policy: { access: 'admin', body: { name: '', required: false } } }
+    config: { policy: withBody(false) }
   }, async (request, reply) => {
     const id = normalizeId(request.body.id ?? newObjectId(clock.now()))
-    try {
-      const instance = store.createInstance({ id, name: request.body.name ?? `Instance ${id}` })
-      reply.code(201)
-      return instance
-    } catch (error) {
-      throw conflictToError(error)
-    }
+    const instance = conflictsAs409(() => store.createInstance({ id, name: request.body.name ?? `Instance ${id}` }))
+    return reply.code(201).send(instance)
+  })
+
+  app.delete('/instances/:instanceId', {
+    schema: { summary: 'Deletes an instance with its organizations and invites', tags: ['control'], params: InstanceParamsSchema, response: { 200: SuccessSchema, ...errorResponses } },
+    config: { policy: admin }
+  }, async (request) => {
+    if (!store.deleteInstance(normalizeId(request.params.instanceId))) throw errors.notFound('Instance')
+    return { success: true as const }
   })
 
   app.post('/instances/:instanceId/orgs', {
@@ -58,18 +90,28 @@ const controlRoutes: FastifyPluginAsyncTypebox = async (app) => {
       body: OrgCreateSchema,
       response: { 201: OrgSchema, ...errorResponses }
     },
-    config: { policy: { access: 'admin', body: { name: '', required: false } } }
+    config: { policy: withBody(false) }
   }, async (request, reply) => {
     const instanceId = normalizeId(request.params.instanceId)
     if (store.getInstance(instanceId) === undefined) throw errors.notFound('Instance')
     const id = normalizeId(request.body.id ?? newObjectId(clock.now()))
-    try {
-      const org = store.createOrg({ instanceId, id, name: request.body.name ?? `Organization ${id}` })
-      reply.code(201)
-      return org
-    } catch (error) {
-      throw conflictToError(error)
-    }
+    const org = conflictsAs409(() => store.createOrg({ instanceId, id, name: request.body.name ?? `Organization ${id}` }))
+    return reply.code(201).send(org)
+  })
+
+  app.delete('/instances/:instanceId/orgs/:orgId', {
+    schema: {
+      summary: 'Deletes an organization with its invites',
+      tags: ['control'],
+      params: Type.Object({ instanceId: ObjectIdSchema, orgId: ObjectIdSchema }),
+      response: { 200: SuccessSchema, ...errorResponses }
+    },
+    config: { policy: admin }
+  }, async (request) => {
+    const instanceId = normalizeId(request.params.instanceId)
+    if (store.getInstance(instanceId) === undefined) throw errors.notFound('Instance')
+    if (!store.deleteOrg(instanceId, normalizeId(request.params.orgId))) throw errors.notFound('Organization')
+    return { success: true as const }
   })
 
   app.post('/tokens', {
@@ -79,16 +121,50 @@ const controlRoutes: FastifyPluginAsyncTypebox = async (app) => {
       body: TokenRequestSchema,
       response: { 201: TokenSchema, ...errorResponses }
     },
-    config: { policy: { access: 'admin', body: { name: '', required: true } } }
+    config: { policy: withBody(true) }
   }, async (request, reply) => {
     const { scope, instanceId, expiresIn } = request.body
-    reply.code(201)
-    return tokens.mint({
+    return reply.code(201).send(tokens.mint({
       scope,
       ...(instanceId === undefined ? {} : { instanceId: normalizeId(instanceId) }),
       ...(expiresIn === undefined ? {} : { expiresIn })
-    })
+    }))
   })
+
+  app.get('/snapshot', {
+    schema: { summary: 'The whole state, in the seed format', tags: ['control'], response: { 200: SnapshotSchema, 401: ErrorSchema } },
+    config: { policy: admin }
+  }, async () => emulator.snapshot())
+
+  app.put('/snapshot', {
+    bodyLimit: SNAPSHOT_BODY_LIMIT,
+    schema: { summary: 'Replaces the whole state atomically; an invalid snapshot changes nothing', tags: ['control'], body: SnapshotSchema, response: { 200: SuccessSchema, ...errorResponses } },
+    config: { policy: withBody(true) }
+  }, async (request) => {
+    try {
+      emulator.restore(checkSnapshotUniqueness(request.body))
+    } catch (error) {
+      if (error instanceof SnapshotError || error instanceof StoreConflictError) throw errors.validation(error.message)
+      throw error
+    }
+    return { success: true as const }
+  })
+
+  app.post('/reset', {
+    schema: { summary: 'Back to the seed (empty without one)', tags: ['control'], response: { 200: SuccessSchema, 401: ErrorSchema } },
+    config: { policy: admin }
+  }, async () => {
+    emulator.reset()
+    return { success: true as const }
+  })
+}
+
+function conflictsAs409<T> (create: () => T): T {
+  try {
+    return create()
+  } catch (error) {
+    throw error instanceof StoreConflictError ? errors.conflict(error.message) : error
+  }
 }
 
 export default controlRoutes

@@ -1,0 +1,56 @@
+import assert from 'node:assert/strict'
+import { describe, test } from 'node:test'
+import { ConfigError, helpText, OPTIONS, parseCommand } from '../src/config.js'
+
+const run = (argv: string[], env: Record<string, string> = {}) => {
+  const parsed = parseCommand(argv, env)
+  assert.equal(parsed.kind, 'run')
+  return (parsed as Extract<typeof parsed, { kind: 'run' }>).config
+}
+
+describe('configuration', () => {
+  test('defaults', () => {
+    assert.deepEqual(run([]), { port: 8080, host: '127.0.0.1', db: './data/emulator.db', logLevel: 'info' })
+  })
+
+  test('every option has an environment twin; the flag wins', () => {
+    const env = {
+      PORT: '9000',
+      HOST: '0.0.0.0',
+      LOSANT_EMULATOR_DB: ':memory:',
+      LOSANT_EMULATOR_SEED: 'seed.json',
+      LOSANT_EMULATOR_ADMIN_TOKEN: 'adm',
+      LOSANT_EMULATOR_INVITE_TTL: '5000',
+      LOSANT_EMULATOR_LOG_LEVEL: 'debug'
+    }
+    assert.deepEqual(run([], env), { port: 9000, host: '0.0.0.0', db: ':memory:', seed: 'seed.json', adminToken: 'adm', inviteTtlMs: 5000, logLevel: 'debug' })
+    assert.deepEqual(
+      run(['--port', '0', '--host', '::1', '--db', 'x.db', '--seed', 's.json', '--admin-token', 'a', '--invite-ttl', '1', '--log-level', 'silent'], env),
+      { port: 0, host: '::1', db: 'x.db', seed: 's.json', adminToken: 'a', inviteTtlMs: 1, logLevel: 'silent' }
+    )
+    for (const option of OPTIONS) {
+      if (option.takesValue) assert.notEqual(option.env, '', option.flag)
+    }
+  })
+
+  test('bad values are one clear line naming the flag or variable', () => {
+    const cases: Array<[string[], Record<string, string>, RegExp]> = [
+      [['--port', 'abc'], {}, /^--port must be a whole number from 0 to 65535, not "abc"$/],
+      [['--port', '70000'], {}, /^--port must be/],
+      [[], { PORT: '-1' }, /^PORT must be a whole number/],
+      [['--invite-ttl', '0'], {}, /^--invite-ttl must be a whole number from 1/],
+      [[], { LOSANT_EMULATOR_LOG_LEVEL: 'loud' }, /^LOSANT_EMULATOR_LOG_LEVEL must be one of fatal, error/],
+      [['--nope'], {}, /Unknown option '--nope'/],
+      [['extra'], {}, /extra/]
+    ]
+    for (const [argv, env, message] of cases) {
+      assert.throws(() => parseCommand(argv, env), (error: unknown) => error instanceof ConfigError && message.test(error.message) && !error.message.includes('\n'))
+    }
+  })
+
+  test('--help and --version', () => {
+    assert.deepEqual(parseCommand(['--help'], {}), { kind: 'help' })
+    assert.deepEqual(parseCommand(['--version'], {}), { kind: 'version' })
+    for (const option of OPTIONS) assert.ok(helpText().includes(`--${option.flag}`), option.flag)
+  })
+})

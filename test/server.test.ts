@@ -1,0 +1,119 @@
+import assert from 'node:assert/strict'
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { createInterface } from 'node:readline'
+import { describe, test, type TestContext } from 'node:test'
+
+/** The real process: flags, logs, signals, restarts. Run from source through tsx. */
+const SERVER = ['--import', 'tsx', 'src/server.ts']
+
+function tempDir (t: TestContext): string {
+  const dir = mkdtempSync(join(tmpdir(), 'emulator-server-'))
+  t.after(() => rmSync(dir, { recursive: true, force: true }))
+  return dir
+}
+
+interface Running { child: ChildProcess, url: string, lines: string[] }
+
+/** Starts the server on port 0 and waits (bounded) for the line that says where it listens. */
+async function start (t: TestContext, args: string[], env: Record<string, string> = {}): Promise<Running> {
+  const child = spawn(process.execPath, [...SERVER, '--port', '0', ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
+  t.after(() => { if (child.exitCode === null) child.kill('SIGKILL') })
+  const lines: string[] = []
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no listening line in 20 s: ${lines.join('\n')}`)), 20_000)
+    createInterface({ input: child.stdout! }).on('line', (line) => {
+      lines.push(line)
+      const parsed = JSON.parse(line)
+      if (typeof parsed.url === 'string') {
+        clearTimeout(timer)
+        resolve(parsed.url)
+      }
+    })
+    child.once('exit', (code) => reject(new Error(`exited with ${code}`)))
+  })
+  return { child, url, lines }
+}
+
+async function stop (running: Running, signal: NodeJS.Signals): Promise<number | null> {
+  const exited = new Promise<number | null>((resolve) => running.child.once('exit', (code) => resolve(code)))
+  running.child.kill(signal)
+  return await exited
+}
+
+async function call (url: string, method: string, body?: unknown, token?: string): Promise<{ status: number, body: any }> {
+  const headers: Record<string, string> = {}
+  if (body !== undefined) headers['content-type'] = 'application/json'
+  if (token !== undefined) headers.authorization = `Bearer ${token}`
+  const response = await fetch(url, { method, headers, ...(body === undefined ? {} : { body: JSON.stringify(body) }) })
+  return { status: response.status, body: await response.json() }
+}
+
+describe('the server process', () => {
+  test('a file database keeps invites and tokens across SIGTERM and restart; SIGTERM exits 0', async (t) => {
+    const db = join(tempDir(t), 'data', 'emulator.db')
+    const first = await start(t, ['--db', db, '--log-level', 'info'])
+    assert.ok(first.lines.some((l) => l.includes(`listening on ${first.url}`)))
+    const instance = (await call(`${first.url}/_emulator/instances`, 'POST', {})).body
+    const org = (await call(`${first.url}/_emulator/instances/${instance.id}/orgs`, 'POST', {})).body
+    const token = (await call(`${first.url}/_emulator/tokens`, 'POST', { scope: ['all.Instance'] })).body.token
+    const path = `/instances/${instance.id}/orgs/${org.id}/invites`
+    assert.equal((await call(`${first.url}${path}`, 'POST', { email: 'kept@x.io', role: 'view' }, token)).status, 201)
+    assert.equal(await stop(first, 'SIGTERM'), 0)
+
+    const second = await start(t, ['--db', db])
+    const listed = await call(`${second.url}${path}`, 'GET', undefined, token)
+    assert.equal(listed.status, 200)
+    assert.deepEqual(listed.body.items.map((i: any) => i.email), ['kept@x.io'])
+    assert.equal(await stop(second, 'SIGINT'), 0)
+  })
+
+  test('a seed file from the environment; requests are logged one line each, without tokens', async (t) => {
+    const dir = tempDir(t)
+    const seed = join(dir, 'seed.json')
+    writeFileSync(seed, JSON.stringify({
+      instances: [{ id: 'aaaaaaaaaaaaaaaaaaaaaaaa', name: 'I', orgs: [{ id: 'bbbbbbbbbbbbbbbbbbbbbbbb', name: 'O', invites: [{ email: 'seeded@x.io', role: 'view' }] }] }],
+      tokens: [{ token: 'compose-token', scope: ['all.Instance'] }]
+    }))
+    const running = await start(t, ['--db', ':memory:'], { LOSANT_EMULATOR_SEED: seed })
+    const listed = await call(`${running.url}/instances/aaaaaaaaaaaaaaaaaaaaaaaa/orgs/bbbbbbbbbbbbbbbbbbbbbbbb/invites`, 'GET', undefined, 'compose-token')
+    assert.deepEqual(listed.body.items.map((i: any) => i.email), ['seeded@x.io'])
+    assert.equal(await stop(running, 'SIGTERM'), 0)
+    const requestLines = running.lines.filter((l) => JSON.parse(l).msg === 'request')
+    assert.equal(requestLines.length, 1)
+    assert.equal(running.lines.some((l) => l.includes('compose-token')), false)
+  })
+
+  const failures: Array<[string, string[], Record<string, string>, RegExp]> = [
+    ['a bad port', ['--port', 'x'], {}, /^losant-invites-emulator: --port must be a whole number from 0 to 65535, not "x"$/],
+    ['a bad log level', [], { LOSANT_EMULATOR_LOG_LEVEL: 'loud' }, /^losant-invites-emulator: LOSANT_EMULATOR_LOG_LEVEL must be one of/],
+    ['a missing seed file', ['--seed', '/nonexistent/seed.json'], {}, /^losant-invites-emulator: seed file \/nonexistent\/seed\.json: no such file$/],
+    ['an unknown flag', ['--verbose'], {}, /^losant-invites-emulator: Unknown option '--verbose'/]
+  ]
+  for (const [name, args, env, message] of failures) {
+    test(`${name}: exit 2 with one line and no stack trace`, () => {
+      const result = spawnSync(process.execPath, [...SERVER, ...args], { env: { ...process.env, ...env }, encoding: 'utf8', timeout: 20_000 })
+      assert.equal(result.status, 2)
+      const lines = result.stderr.trim().split('\n')
+      assert.equal(lines.length, 1, result.stderr)
+      assert.match(lines[0]!, message)
+    })
+  }
+
+  test('an invalid seed file names the file and the problem', (t) => {
+    const seed = join(tempDir(t), 'bad.json')
+    writeFileSync(seed, JSON.stringify({ instances: [{ id: 'nope' }] }))
+    const result = spawnSync(process.execPath, [...SERVER, '--seed', seed, '--db', ':memory:'], { encoding: 'utf8', timeout: 20_000 })
+    assert.equal(result.status, 2)
+    assert.equal(result.stderr.trim(), `losant-invites-emulator: seed file ${seed}: instances.0.id pattern mismatch`)
+  })
+
+  test('--version and --help', () => {
+    const version = spawnSync(process.execPath, [...SERVER, '--version'], { encoding: 'utf8', timeout: 20_000 })
+    assert.equal(version.stdout.trim(), JSON.parse(spawnSync('node', ['-p', 'JSON.stringify(require("./package.json"))'], { encoding: 'utf8' }).stdout).version)
+    const help = spawnSync(process.execPath, [...SERVER, '--help'], { encoding: 'utf8', timeout: 20_000 })
+    assert.match(help.stdout, /--admin-token <value>.*\[LOSANT_EMULATOR_ADMIN_TOKEN\]/)
+  })
+})
