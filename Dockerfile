@@ -57,9 +57,10 @@ VOLUME /data
 USER node
 EXPOSE 8080
 
-# No curl in the image: Node's own fetch, on whatever PORT the server was given.
+# No curl in the image: dist/src/healthcheck.js GETs /_emulator/health with Node's fetch,
+# on the server's own PORT (and HOST), and exits 0 or 1.
 HEALTHCHECK --interval=10s --timeout=3s --start-period=10s --retries=3 \
-  CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 8080) + '/_emulator/health', { signal: AbortSignal.timeout(2500) }).then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
+  CMD ["node", "dist/src/healthcheck.js"]
 
 # The base image's entrypoint execs this, so node is PID 1 and receives SIGTERM itself
 # (the server closes, finishes requests in flight, closes the database and exits 0).

@@ -101,6 +101,8 @@ step "image $IMAGE, port $PORT, volume $VOL"
 run "$NAME"
 took=$(wait_healthy "$NAME") || exit 1
 step "$NAME healthy after ${took}s"
+podman healthcheck run "$NAME" >/dev/null 2>&1 || fail "the image's HEALTHCHECK failed on port $PORT"
+step "HEALTHCHECK healthy on port $PORT"
 got=$(list) || exit 1
 expect "seeded invites" "$got" "ann@example.com,bob@example.com,cy@example.com"
 
