@@ -55,9 +55,10 @@ INVITES=$URL/instances/$INSTANCE/orgs/$ORG/invites
 
 podman volume create "$VOL" >/dev/null
 run() { # NAME: a new container on the volume, seeded
-  podman run -d --name "$1" --network host -e PORT="$PORT" \
+  local out # (podman's complaints about systemd health timers are shown only on failure)
+  out=$(podman run -d --name "$1" --network host -e PORT="$PORT" \
     -e LOSANT_EMULATOR_SEED=/seed.json -v "$SEED:/seed.json:ro" -v "$VOL:/data" \
-    "$IMAGE" >/dev/null || fail "podman run $1"
+    "$IMAGE" 2>&1) || fail "podman run $1: $out"
 }
 wait_healthy() { # NAME: up to 30 s for /_emulator/health; prints the seconds it took
   local s0 i
@@ -75,7 +76,7 @@ wait_healthy() { # NAME: up to 30 s for /_emulator/health; prints the seconds it
 stop() { # NAME: SIGTERM, timed; must exit 0 within 5 s
   local s0 took code
   s0=$(date +%s%N)
-  podman stop -t 10 "$1" >/dev/null
+  podman stop -t 10 "$1" >/dev/null 2>&1 || fail "podman stop $1"
   took=$(awk -v a="$s0" -v b="$(date +%s%N)" 'BEGIN{printf "%.2f", (b - a) / 1e9}')
   code=$(podman inspect -f '{{.State.ExitCode}}' "$1")
   step "$1 stopped on SIGTERM in ${took}s, exit code $code"
@@ -117,14 +118,14 @@ out=$(podman run --rm --network host -e LOSANT_URL="$URL" -v "$CLIENT:/client/li
 step "compose client: $(printf '%s' "$out" | tr '\n\t' '; ')"
 
 stop "$NAME"
-podman start "$NAME" >/dev/null || fail "podman start $NAME"
+out=$(podman start "$NAME" 2>&1) || fail "podman start $NAME: $out"
 took=$(wait_healthy "$NAME") || exit 1
 step "$NAME restarted, healthy after ${took}s"
 got=$(list) || exit 1
 expect "after restart" "$got" "ann@example.com,bob@example.com,cy@example.com,dee@example.com"
 stop "$NAME"
 
-podman rm "$NAME" >/dev/null
+podman rm "$NAME" >/dev/null 2>&1 || fail "podman rm $NAME"
 run "$NAME2"
 took=$(wait_healthy "$NAME2") || exit 1
 step "new container $NAME2 on the same volume, healthy after ${took}s"
