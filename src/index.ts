@@ -3,6 +3,7 @@ import pino from 'pino'
 import { buildApp } from './app.js'
 import type { MintedToken, MintRequest } from './auth/tokens.js'
 import type { LogLevel } from './config.js'
+import type { OutboxMessageBody } from './schemas/control.js'
 import type { Snapshot } from './schemas/snapshot.js'
 import { loadSeedFile, validateSnapshot } from './snapshot.js'
 
@@ -10,6 +11,10 @@ export { buildApp, type AppOptions } from './app.js'
 export type { MintedToken, MintRequest } from './auth/tokens.js'
 export type { LogLevel } from './config.js'
 export type { Snapshot } from './schemas/snapshot.js'
+export type { OutboxMessageBody as OutboxMessage } from './schemas/control.js'
+
+/** Either an offset from real time, or the instant it should be now. */
+export type ClockSetting = { offsetMs: number } | { now: string | number | Date }
 export { SnapshotError } from './snapshot.js'
 
 export interface StartOptions {
@@ -41,6 +46,10 @@ export interface RunningEmulator {
   snapshot: () => Promise<Required<Snapshot>>
   /** Replaces the whole state; an invalid snapshot throws SnapshotError and changes nothing. */
   restore: (snapshot: Snapshot) => Promise<void>
+  /** Invite e-mails that would have been sent (with their tokens), newest first. */
+  outbox: (filter?: { email?: string }) => Promise<OutboxMessageBody[]>
+  /** Moves the emulator's time; `{ offsetMs: 0 }` is real time again. Resolves to the new time. */
+  setClock: (setting: ClockSetting) => Promise<{ now: string, offsetMs: number }>
   stop: () => Promise<void>
 }
 
@@ -76,6 +85,16 @@ export async function startEmulator (options: StartOptions = {}): Promise<Runnin
     reset: async () => emulator.reset(),
     snapshot: async () => emulator.snapshot(),
     restore: async (snapshot) => emulator.restore(validateSnapshot(snapshot)),
+    outbox: async (filter) => emulator.outbox(filter?.email),
+    setClock: async (setting) => {
+      if ('offsetMs' in setting) emulator.clock.setOffset(setting.offsetMs)
+      else {
+        const epochMs = new Date(setting.now).getTime()
+        if (Number.isNaN(epochMs)) throw new TypeError(`setClock: not a date: ${String(setting.now)}`)
+        emulator.clock.setNow(epochMs)
+      }
+      return emulator.clockState()
+    },
     stop: async () => { await app.close() }
   }
 }
