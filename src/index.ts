@@ -3,6 +3,9 @@ import pino from 'pino'
 import { buildApp } from './app.js'
 import type { MintedToken, MintRequest } from './auth/tokens.js'
 import type { LogLevel } from './config.js'
+import { parseFaultSpec } from './harness/faults.js'
+import type { RequestFilter } from './harness/journal.js'
+import type { Fault, FaultSpec, JournalEntry } from './schemas/harness.js'
 import type { Snapshot } from './schemas/snapshot.js'
 import { loadSeedFile, validateSnapshot } from './snapshot.js'
 
@@ -11,6 +14,9 @@ export type { MintedToken, MintRequest } from './auth/tokens.js'
 export type { LogLevel } from './config.js'
 export type { Snapshot } from './schemas/snapshot.js'
 export { SnapshotError } from './snapshot.js'
+export { FaultSpecError } from './harness/faults.js'
+export type { RequestFilter } from './harness/journal.js'
+export type { Fault, FaultSpec, JournalEntry, TokenSummary } from './schemas/harness.js'
 
 export interface StartOptions {
   /** Default 0: any free port (read it back from `port` or `url`). */
@@ -27,6 +33,10 @@ export interface StartOptions {
   adminToken?: string
   /** Lifetime of new invites, in milliseconds. Default 7 days. */
   inviteTtlMs?: number
+  /** false: the request journal records nothing. */
+  journal?: boolean
+  /** Most requests the journal keeps. Default 1000. */
+  journalSize?: number
 }
 
 export interface RunningEmulator {
@@ -41,6 +51,14 @@ export interface RunningEmulator {
   snapshot: () => Promise<Required<Snapshot>>
   /** Replaces the whole state; an invalid snapshot throws SnapshotError and changes nothing. */
   restore: (snapshot: Snapshot) => Promise<void>
+  /** Recorded requests to the Losant routes matching the filter, newest first. */
+  requests: (filter?: RequestFilter) => Promise<JournalEntry[]>
+  /** Removes the matching recorded requests (all without a filter); resolves to how many. */
+  clearRequests: (filter?: RequestFilter) => Promise<number>
+  /** As POST /_emulator/faults; an invalid spec throws FaultSpecError. */
+  addFault: (spec: FaultSpec) => Promise<Fault>
+  faults: () => Promise<Fault[]>
+  clearFaults: () => Promise<void>
   stop: () => Promise<void>
 }
 
@@ -55,7 +73,9 @@ export async function startEmulator (options: StartOptions = {}): Promise<Runnin
     loggerInstance: pino({ level: options.logLevel ?? 'silent' }),
     ...(seed === undefined ? {} : { seed }),
     ...(options.adminToken === undefined ? {} : { adminToken: options.adminToken }),
-    ...(options.inviteTtlMs === undefined ? {} : { inviteTtlMs: options.inviteTtlMs })
+    ...(options.inviteTtlMs === undefined ? {} : { inviteTtlMs: options.inviteTtlMs }),
+    ...(options.journal === undefined ? {} : { journal: options.journal }),
+    ...(options.journalSize === undefined ? {} : { journalSize: options.journalSize })
   })
   const host = options.host ?? '127.0.0.1'
   try {
@@ -67,7 +87,7 @@ export async function startEmulator (options: StartOptions = {}): Promise<Runnin
   const address = app.server.address()
   const port = address !== null && typeof address === 'object' ? address.port : options.port ?? 0
   const shownHost = host.includes(':') ? `[${host}]` : host
-  const { emulator } = app
+  const { emulator, harness } = app
   return {
     url: `http://${shownHost}:${port}`,
     port,
@@ -76,6 +96,11 @@ export async function startEmulator (options: StartOptions = {}): Promise<Runnin
     reset: async () => emulator.reset(),
     snapshot: async () => emulator.snapshot(),
     restore: async (snapshot) => emulator.restore(validateSnapshot(snapshot)),
+    requests: async (filter) => harness.journal.list(filter),
+    clearRequests: async (filter) => harness.journal.remove(filter),
+    addFault: async (spec) => harness.faults.add(parseFaultSpec(spec)),
+    faults: async () => harness.faults.list(),
+    clearFaults: async () => { harness.faults.clear() },
     stop: async () => { await app.close() }
   }
 }

@@ -5,7 +5,7 @@ import { compileMatch, MatchError, type RequestKey, type RequestMatcher } from '
 /** A fault spec that cannot be applied; the control route answers it as a 400 `Validation`. */
 export class FaultSpecError extends Error {}
 
-const validateSpec = compileValidator(FaultSpecSchema, '')
+const validateSpec = compileValidator(FaultSpecSchema, 'fault')
 
 /** Checks a spec from the programmatic API against the same schema the route uses. */
 export function parseFaultSpec (spec: unknown): FaultSpec {
@@ -25,15 +25,15 @@ export class FaultList {
 
   /** Adds a schema-valid spec; throws FaultSpecError for combinations that mean nothing. */
   add (spec: FaultSpec): Fault {
-    if (spec.delayMs === undefined && spec.status === undefined && spec.reset === undefined) {
-      throw new FaultSpecError('a fault needs delayMs, status or reset')
-    }
     if (spec.reset === true && (spec.status !== undefined || spec.body !== undefined)) {
       throw new FaultSpecError('reset cannot be combined with status or body')
     }
     if (spec.body !== undefined && spec.status === undefined) throw new FaultSpecError('body needs a status')
     if (spec.status !== undefined && spec.status < 400 && spec.body === undefined) {
       throw new FaultSpecError('status below 400 needs a body')
+    }
+    if (spec.delayMs === undefined && spec.status === undefined && spec.reset === undefined) {
+      throw new FaultSpecError('a fault needs delayMs, status or reset')
     }
     let matches: RequestMatcher
     try {

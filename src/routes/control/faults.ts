@@ -19,7 +19,7 @@ const faultRoutes: FastifyPluginAsyncTypebox = async (app) => {
       body: FaultSpecSchema,
       response: { 201: FaultSchema, 400: ErrorSchema, 401: ErrorSchema }
     },
-    config: { policy: { access: 'admin', body: { name: '', required: true } } }
+    config: { policy: { access: 'admin', body: { name: 'fault', required: true } } }
   }, async (request, reply) => {
     let fault
     try {
