@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { extractToken } from '../auth/extract.js'
-import type { TokenService } from '../auth/tokens.js'
+import type { TokenGrant, TokenService } from '../auth/tokens.js'
 import type { Emulator } from '../emulator.js'
 import { errors } from '../errors.js'
 import type { Fault, TokenSummary } from '../schemas/harness.js'
@@ -44,6 +44,8 @@ export function installHarness (app: FastifyInstance, emulator: Emulator, option
   const faults = new FaultList()
   const harness: Harness = { journal, faults }
   app.decorate('harness', harness)
+  // Set by the pipeline once a token is verified (pipeline.ts), so the journal need not verify it again.
+  app.decorateRequest('tokenGrant', undefined)
   emulator.onReset(() => {
     journal.clear()
     faults.clear()
@@ -105,25 +107,27 @@ export function installHarness (app: FastifyInstance, emulator: Emulator, option
   return harness
 }
 
-function recordOf (request: FastifyRequest, status: number | null, elapsedMs: number, tokens: TokenService, faultId: string | undefined): JournalRecord {
+/** Built without spreads or optional keys: one object shape, a few hundred nanoseconds. */
+export function recordOf (request: FastifyRequest, status: number | null, elapsedMs: number, tokens: TokenService, faultId: string | undefined): JournalRecord {
   const query = (request.query ?? {}) as Record<string, unknown>
   const headers = request.headers
-  const record: JournalRecord = {
-    ...requestKey(request.method, request.url),
+  const authorization = headers.authorization
+  const body: unknown = request.body
+  const bodyOmitted = body !== undefined && Number(headers['content-length'] ?? 0) > MAX_JOURNAL_BODY_BYTES
+  return {
+    id: 0,
     time: Date.now() - elapsedMs,
+    method: request.method,
+    url: request.url,
     query: 'access_token' in query || 'jwt' in query ? redactQuery(query) : query,
-    headers: headers.authorization === undefined ? headers : { ...headers, authorization: redactAuthorization(headers.authorization) },
+    headers: authorization === undefined ? headers : { ...headers, authorization: redactAuthorization(authorization) },
+    body: bodyOmitted ? undefined : body,
+    bodyOmitted,
+    token: request.tokenGrant === undefined ? summarizeToken(authorization, query, tokens) : summarizeGrant(request.tokenGrant),
     status,
-    durationMs: Math.round(elapsedMs * 100) / 100
+    durationMs: Math.round(elapsedMs * 100) / 100,
+    fault: faultId
   }
-  const token = summarizeToken(headers.authorization, query, tokens)
-  if (token !== undefined) record.token = token
-  if (request.body !== undefined) {
-    if (Number(headers['content-length'] ?? 0) > MAX_JOURNAL_BODY_BYTES) record.bodyOmitted = true
-    else record.body = request.body
-  }
-  if (faultId !== undefined) record.fault = faultId
-  return record
 }
 
 function redactQuery (query: Record<string, unknown>): Record<string, unknown> {
@@ -139,7 +143,14 @@ function redactAuthorization (value: string): string {
   return scheme === undefined ? '[redacted]' : `${scheme} [redacted]`
 }
 
-/** The token's scopes and instance as the emulator reads them, or why it would refuse it. */
+function summarizeGrant (grant: TokenGrant): TokenSummary {
+  return grant.instanceId === undefined ? { scope: grant.scope } : { scope: grant.scope, instanceId: grant.instanceId }
+}
+
+/**
+ * The token's scopes and instance as the emulator reads them, or why it refuses it: for
+ * requests that did not reach authorization (the pipeline's grant is used when they did).
+ */
 function summarizeToken (authorization: string | undefined, query: Record<string, unknown>, tokens: TokenService): TokenSummary | undefined {
   let token
   try {
@@ -149,8 +160,7 @@ function summarizeToken (authorization: string | undefined, query: Record<string
   }
   if (token === undefined) return undefined
   try {
-    const grant = tokens.verify(token)
-    return grant.instanceId === undefined ? { scope: grant.scope } : { scope: grant.scope, instanceId: grant.instanceId }
+    return summarizeGrant(tokens.verify(token))
   } catch (error) {
     return { scope: [], error: (error as Error).message }
   }

@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 import { Journal, type JournalRecord } from '../../src/harness/journal.js'
-import { MatchError, requestKey } from '../../src/harness/match.js'
+import { MatchError } from '../../src/harness/match.js'
 
 const A = 'aaaaaaaaaaaaaaaaaaaaaaaa'
 const B = 'bbbbbbbbbbbbbbbbbbbbbbbb'
 
 function record (method: string, url: string, time = 1000, status = 200): JournalRecord {
-  return { ...requestKey(method, url), time, query: {}, headers: {}, status, durationMs: 1 }
+  return { id: 0, time, method, url, query: {}, headers: {}, body: undefined, bodyOmitted: false, token: undefined, status, durationMs: 1, fault: undefined }
 }
 
 describe('Journal', () => {
