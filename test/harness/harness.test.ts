@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict'
+import { readFileSync } from 'node:fs'
 import { describe, test, type TestContext } from 'node:test'
 import losant from 'losant-rest'
 import { FaultSpecError, startEmulator, type RunningEmulator } from '../../src/index.js'
@@ -96,6 +97,19 @@ describe('harness: journal and faults over real HTTP, through losant-rest', () =
     const entries = await emulator.requests()
     assert.deepEqual(entries.map((e) => [e.method, e.status, e.fault]), [['GET', 200, undefined], ['POST', null, fault.id]])
     assert.deepEqual(entries[1]!.body, { email: 'ann@example.com', role: 'view' })
+  })
+
+  test('the README\'s fault example does what it says', async (t) => {
+    const { emulator, client } = await start(t)
+    const readme = readFileSync('README.md', 'utf8')
+    const spec = /_emulator\/faults -H 'content-type: application\/json' \\\n\s+-d '([^']+)'/.exec(readme)?.[1]
+    assert.ok(spec !== undefined, 'the curl example')
+    const response = await fetch(`${emulator.url}/_emulator/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: spec })
+    assert.equal(response.status, 201)
+    const statuses = []
+    for (const orgId of [O1, O2, O1]) statuses.push((await rejection(post(client, orgId, { email: 'x' }))).statusCode)
+    assert.deepEqual(statuses, [503, 503, 400])
+    assert.equal((await list(client, O1)).count, 0)
   })
 
   test('clearFaults, reset clears both, a bad spec throws FaultSpecError', async (t) => {

@@ -83,6 +83,14 @@ describe('control plane: the request journal', () => {
     }
   })
 
+  test('a body over 64 KiB is not kept', async (t) => {
+    const world = await buildWorld(t)
+    const payload = { email: 'a@b.co', role: 'view', note: 'x'.repeat(70 * 1024) }
+    expectStatus(await world.app.inject({ method: 'POST', url: world.invitesPath, headers: world.auth, payload }), 400)
+    const [entry] = expectStatus(await world.app.inject({ method: 'GET', url: '/_emulator/requests' }), 200).json()
+    assert.deepEqual([entry.body, entry.bodyOmitted, entry.status], [undefined, true, 400])
+  })
+
   test('the bound drops the oldest', async (t) => {
     const app = await buildTestApp(t, { journalSize: 3 })
     for (let i = 0; i < 5; i++) await app.inject({ method: 'GET', url: `/p${i}` })
