@@ -72,7 +72,7 @@ export function installHarness (app: FastifyInstance, emulator: Emulator, option
       if (fault.reset === true) {
         if (journal.enabled) journal.record(recordOf(request, null, reply.elapsedTime, emulator.tokens, fault.id))
         reply.hijack()
-        request.raw.socket?.destroy()
+        // Destroys the socket over HTTP; `inject` rejects with "response destroyed before completion".
         reply.raw.destroy()
       } else if (fault.status !== undefined) {
         // A string with a JSON type is sent as it is: the route's response schema must not reshape it.
@@ -108,7 +108,7 @@ export function installHarness (app: FastifyInstance, emulator: Emulator, option
 }
 
 /** Built without spreads or optional keys: one object shape, a few hundred nanoseconds. */
-export function recordOf (request: FastifyRequest, status: number | null, elapsedMs: number, tokens: TokenService, faultId: string | undefined): JournalRecord {
+function recordOf (request: FastifyRequest, status: number | null, elapsedMs: number, tokens: TokenService, faultId: string | undefined): JournalRecord {
   const query = (request.query ?? {}) as Record<string, unknown>
   const headers = request.headers
   const authorization = headers.authorization

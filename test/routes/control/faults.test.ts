@@ -51,6 +51,28 @@ describe('control plane: faults', () => {
     assert.ok(performance.now() - started >= 90, 'delayed')
   })
 
+  test('a reset fault through inject: the response is destroyed (inject rejects)', async (t) => {
+    const app = await buildTestApp(t)
+    expectStatus(await app.inject({ method: 'POST', url: '/_emulator/faults', payload: { path: '/x', reset: true } }), 201)
+    await assert.rejects(app.inject({ method: 'GET', url: '/x' }), /response destroyed before completion/)
+    assert.equal((await app.inject({ method: 'GET', url: '/x' })).statusCode, 404)
+    const [entry] = expectStatus(await app.inject({ method: 'GET', url: '/_emulator/requests?path=/x&limit=1&since=2000-01-01T00:00:00Z' }), 200).json()
+    assert.equal(entry.status, 404)
+  })
+
+  test('stopping the emulator ends pending delays: the delayed request is answered', async (t) => {
+    const app = await buildTestApp(t)
+    expectStatus(await app.inject({ method: 'POST', url: '/_emulator/faults', payload: { path: '/x', delayMs: 60_000 } }), 201)
+    await app.listen({ port: 0, host: '127.0.0.1' })
+    const address = app.server.address() as { port: number }
+    const pending = fetch(`http://127.0.0.1:${address.port}/x`)
+    for (let i = 0; i < 100 && (await app.inject({ method: 'GET', url: '/_emulator/faults' })).json()[0].remaining > 0; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 10))
+    }
+    await app.close()
+    assert.equal((await pending).status, 404)
+  })
+
   test('filters: instanceId and orgId, method', async (t) => {
     const world = await buildWorld(t)
     const other = 'cccccccccccccccccccccccc'
