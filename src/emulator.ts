@@ -1,5 +1,6 @@
 import type { TokenService } from './auth/tokens.js'
 import type { Clock } from './clock.js'
+import type { OutboxMessageBody } from './schemas/control.js'
 import type { Snapshot } from './schemas/snapshot.js'
 import { dumpToSnapshot, snapshotToDump } from './snapshot.js'
 import type { InviteStore } from './store/types.js'
@@ -36,10 +37,21 @@ export class Emulator {
     this.tokens.setStaticTokens(this.store.staticTokens())
   }
 
-  /** Back to the seed (empty without one), and every registered part back to its start. */
+  /** Back to the seed (empty without one), an empty outbox, real time, and every registered part back to its start. */
   reset (): void {
     this.restore(this.seed ?? {})
+    this.store.clearOutbox()
+    this.clock.setOffset(0)
     for (const hook of this.#resetHooks) hook()
+  }
+
+  /** Invite e-mails that would have been sent, newest first; to one address when given. */
+  outbox (email?: string): OutboxMessageBody[] {
+    return this.store.listOutbox(email?.toLowerCase()).map((message) => ({ ...message, sentAt: new Date(message.sentAt).toISOString() }))
+  }
+
+  clockState (): { now: string, offsetMs: number } {
+    return { now: new Date(this.clock.now()).toISOString(), offsetMs: this.clock.offsetMs }
   }
 
   onReset (hook: () => void): void {

@@ -6,6 +6,7 @@ import type { LogLevel } from './config.js'
 import { parseFaultSpec } from './harness/faults.js'
 import type { RequestFilter } from './harness/journal.js'
 import type { Fault, FaultSpec, JournalEntry } from './schemas/harness.js'
+import type { OutboxMessageBody } from './schemas/control.js'
 import type { Snapshot } from './schemas/snapshot.js'
 import { loadSeedFile, validateSnapshot } from './snapshot.js'
 
@@ -13,6 +14,10 @@ export { buildApp, type AppOptions } from './app.js'
 export type { MintedToken, MintRequest } from './auth/tokens.js'
 export type { LogLevel } from './config.js'
 export type { Snapshot } from './schemas/snapshot.js'
+export type { OutboxMessageBody as OutboxMessage } from './schemas/control.js'
+
+/** Either an offset from real time, or the instant it should be now. */
+export type ClockSetting = { offsetMs: number } | { now: string | number | Date }
 export { SnapshotError } from './snapshot.js'
 export { FaultSpecError } from './harness/faults.js'
 export type { RequestFilter } from './harness/journal.js'
@@ -59,6 +64,10 @@ export interface RunningEmulator {
   addFault: (spec: FaultSpec) => Promise<Fault>
   faults: () => Promise<Fault[]>
   clearFaults: () => Promise<void>
+  /** Invite e-mails that would have been sent (with their tokens), newest first. */
+  outbox: (filter?: { email?: string }) => Promise<OutboxMessageBody[]>
+  /** Moves the emulator's time; `{ offsetMs: 0 }` is real time again. Resolves to the new time. */
+  setClock: (setting: ClockSetting) => Promise<{ now: string, offsetMs: number }>
   stop: () => Promise<void>
 }
 
@@ -101,6 +110,16 @@ export async function startEmulator (options: StartOptions = {}): Promise<Runnin
     addFault: async (spec) => harness.faults.add(parseFaultSpec(spec)),
     faults: async () => harness.faults.list(),
     clearFaults: async () => { harness.faults.clear() },
+    outbox: async (filter) => emulator.outbox(filter?.email),
+    setClock: async (setting) => {
+      if ('offsetMs' in setting) emulator.clock.setOffset(setting.offsetMs)
+      else {
+        const epochMs = new Date(setting.now).getTime()
+        if (Number.isNaN(epochMs)) throw new TypeError(`setClock: not a date: ${String(setting.now)}`)
+        emulator.clock.setNow(epochMs)
+      }
+      return emulator.clockState()
+    },
     stop: async () => { await app.close() }
   }
 }

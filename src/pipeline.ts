@@ -42,6 +42,7 @@ export interface PipelineDependencies {
  *   2. authenticate the token, if one is present                       -> 401
  *   3. authorize: an accepted scope, the token's instance              -> 403
  *   4. the handler looks the resources up                              -> 404
+ * Control-plane routes behind an admin token check it first, before validation.
  * Installed per route from `onRoute`, before Fastify's own validation (which is off:
  * it would check the body before the query, coerce types and drop unknown properties).
  */
@@ -54,9 +55,11 @@ export function installRequestChecks (routeOptions: RouteOptions, deps: Pipeline
   const validateBody = schema.body === undefined ? null : compileValidator(schema.body, policy.body?.name ?? '')
 
   const check: preValidationAsyncHookHandler = async (request) => {
+    // The control plane is the emulator's own: behind an admin token it says nothing,
+    // not even what is invalid, to a caller without it.
+    if (policy.access === 'admin' && deps.adminToken !== undefined) authorizeAdmin(request, deps.adminToken)
     validate(request, policy, validateParams, validateQuery, validateBody)
     if (policy.access === 'token') authorizeToken(request, policy.action, deps.tokens)
-    else if (policy.access === 'admin' && deps.adminToken !== undefined) authorizeAdmin(request, deps.adminToken)
   }
   const existing = routeOptions.preValidation
   routeOptions.preValidation = existing === undefined ? [check] : [check, ...(Array.isArray(existing) ? existing : [existing])]

@@ -43,5 +43,30 @@ export const TokenSchema = Type.Object({
   expiresAt: Type.Optional(Type.String({ format: 'date-time' }))
 })
 
-/** Losant's `success`. */
-export const SuccessSchema = Type.Object({ success: Type.Literal(true) }, { title: 'Success' })
+export const OutboxQuerySchema = Type.Object({
+  email: Type.Optional(Type.String({ maxLength: 1024 }))
+})
+
+/** An e-mail the real service would have sent: the invite's link carries `token`. */
+export const OutboxMessageSchema = Type.Object({
+  id: ObjectIdSchema,
+  to: Type.String(),
+  instanceId: ObjectIdSchema,
+  orgId: ObjectIdSchema,
+  inviteId: ObjectIdSchema,
+  token: Type.String(),
+  sentAt: Type.String({ format: 'date-time' })
+})
+export type OutboxMessageBody = Static<typeof OutboxMessageSchema>
+
+export const ClockSchema = Type.Object({
+  now: Type.String({ format: 'date-time' }),
+  offsetMs: Type.Integer()
+})
+
+/** One of the two: an offset from real time, or the instant it should be now. */
+export const ClockSetSchema = Type.Object({
+  offsetMs: Type.Optional(Type.Integer({ minimum: -1e14, maximum: 1e14 })),
+  now: Type.Optional(Type.String({ format: 'date-time' }))
+}, { additionalProperties: false })
+export type ClockSet = Static<typeof ClockSetSchema>

@@ -46,6 +46,19 @@ const MIGRATIONS: readonly string[] = [
     FOREIGN KEY (instance_id, org_id) REFERENCES orgs (instance_id, id) ON DELETE CASCADE
   );
   CREATE TABLE static_tokens (token TEXT PRIMARY KEY, scope TEXT NOT NULL, instance_id TEXT);
+  `,
+  // 2: the outbox: the e-mails the real service would have sent, newest first by sent_at.
+  `
+  CREATE TABLE outbox (
+    id TEXT PRIMARY KEY,
+    to_email TEXT NOT NULL,
+    instance_id TEXT NOT NULL,
+    org_id TEXT NOT NULL,
+    invite_id TEXT NOT NULL,
+    token TEXT NOT NULL,
+    sent_at INTEGER NOT NULL
+  );
+  CREATE INDEX outbox_by_recipient ON outbox (to_email, sent_at);
   `
 ]
 

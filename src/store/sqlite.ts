@@ -9,10 +9,12 @@ import {
   type InstanceRecord,
   type InviteListQuery,
   type InviteRecord,
+  type InviteResend,
   type InviteStore,
   type InviteWrite,
   type MemberRecord,
   type OrgRecord,
+  type OutboxMessage,
   type StoreDump
 } from './types.js'
 
@@ -33,6 +35,8 @@ interface InviteRow {
 const SORT_COLUMNS = { email: 'email', role: 'role', inviteDate: 'invite_date' } as const
 /** Above every character in SQLite's binary (UTF-8) order: `prefix <= v < prefix + MAX_CHAR`. */
 const MAX_CHAR = '\u{10FFFF}'
+
+const OUTBOX_SELECT = 'SELECT id, to_email AS "to", instance_id AS instanceId, org_id AS orgId, invite_id AS inviteId, token, sent_at AS sentAt FROM outbox'
 
 /** How a filtered listing is narrowed by an index before the glob checks each candidate. */
 type Narrowing = 'none' | 'exact' | 'prefix' | 'suffix'
@@ -112,7 +116,26 @@ export class SqliteInviteStore implements InviteStore {
       insertToken: db.prepare('INSERT INTO static_tokens (token, scope, instance_id) VALUES (?, ?, ?)'),
       clearTokens: db.prepare('DELETE FROM static_tokens'),
       // Orgs, invites and members go with their instance (ON DELETE CASCADE).
-      clearInstances: db.prepare('DELETE FROM instances')
+      clearInstances: db.prepare('DELETE FROM instances'),
+      getInvite: db.prepare<[string, string, string], InviteRow>('SELECT * FROM invites WHERE id = ? AND instance_id = ? AND org_id = ?'),
+      deleteInvite: db.prepare('DELETE FROM invites WHERE id = ? AND instance_id = ? AND org_id = ?'),
+      resendInvite: db.prepare<unknown[], InviteRow>(`
+        UPDATE invites SET
+          role = coalesce(?, role),
+          application_roles = CASE WHEN ? THEN ? ELSE application_roles END,
+          dashboard_roles = CASE WHEN ? THEN ? ELSE dashboard_roles END,
+          invite_date = ?, ttl = ?, token = ?
+        WHERE id = ? AND instance_id = ? AND org_id = ?
+        RETURNING *`),
+      invitesTo: db.prepare<[string], InviteRow>('SELECT * FROM invites WHERE email = ? ORDER BY rowid'),
+      consumeInvite: db.prepare('DELETE FROM invites WHERE id = ?'),
+      upsertMember: db.prepare(`
+        INSERT INTO members (instance_id, org_id, email, role) VALUES (?, ?, ?, ?)
+        ON CONFLICT (instance_id, org_id, email) DO UPDATE SET role = excluded.role`),
+      addOutbox: db.prepare('INSERT INTO outbox (id, to_email, instance_id, org_id, invite_id, token, sent_at) VALUES (?, ?, ?, ?, ?, ?, ?)'),
+      listOutbox: db.prepare<[], OutboxMessage>(`${OUTBOX_SELECT} ORDER BY sent_at DESC, id DESC`),
+      listOutboxTo: db.prepare<[string], OutboxMessage>(`${OUTBOX_SELECT} WHERE to_email = ? ORDER BY sent_at DESC, id DESC`),
+      clearOutbox: db.prepare('DELETE FROM outbox')
     }
   }
 
@@ -195,6 +218,50 @@ export class SqliteInviteStore implements InviteStore {
     const row = this.#statements.upsertInvite.get(...inviteColumns({ ...invite, instanceId, orgId }))
     if (row === undefined) throw new Error('upsert returned no row')
     return toRecord(row)
+  }
+
+  getInvite (instanceId: string, orgId: string, inviteId: string): InviteRecord | undefined {
+    const row = this.#statements.getInvite.get(inviteId, instanceId, orgId)
+    return row === undefined ? undefined : toRecord(row)
+  }
+
+  deleteInvite (instanceId: string, orgId: string, inviteId: string): boolean {
+    return this.#statements.deleteInvite.run(inviteId, instanceId, orgId).changes > 0
+  }
+
+  resendInvite (instanceId: string, orgId: string, inviteId: string, resend: InviteResend): InviteRecord | undefined {
+    const row = this.#statements.resendInvite.get(
+      resend.role ?? null,
+      resend.applicationRoles === undefined ? 0 : 1, resend.applicationRoles === undefined ? null : JSON.stringify(resend.applicationRoles),
+      resend.dashboardRoles === undefined ? 0 : 1, resend.dashboardRoles === undefined ? null : JSON.stringify(resend.dashboardRoles),
+      resend.inviteDate, resend.ttl, resend.token,
+      inviteId, instanceId, orgId
+    )
+    return row === undefined ? undefined : toRecord(row)
+  }
+
+  invitesTo (email: string): InviteRecord[] {
+    return this.#statements.invitesTo.all(email).map(toRecord)
+  }
+
+  consumeInvite (inviteId: string, member?: MemberRecord): boolean {
+    return this.#db.transaction(() => {
+      if (this.#statements.consumeInvite.run(inviteId).changes === 0) return false
+      if (member !== undefined) this.#statements.upsertMember.run(member.instanceId, member.orgId, member.email, member.role)
+      return true
+    })()
+  }
+
+  addOutboxMessage (message: OutboxMessage): void {
+    this.#statements.addOutbox.run(message.id, message.to, message.instanceId, message.orgId, message.inviteId, message.token, message.sentAt)
+  }
+
+  listOutbox (email?: string): OutboxMessage[] {
+    return email === undefined ? this.#statements.listOutbox.all() : this.#statements.listOutboxTo.all(email)
+  }
+
+  clearOutbox (): void {
+    this.#statements.clearOutbox.run()
   }
 
   listInstances (): InstanceRecord[] {

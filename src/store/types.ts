@@ -74,6 +74,26 @@ export interface StaticTokenRecord extends TokenGrant {
   token: string
 }
 
+/** An e-mail the real service would have sent for an invite. */
+export interface OutboxMessage {
+  id: string
+  /** Lower-cased. */
+  to: string
+  instanceId: string
+  orgId: string
+  inviteId: string
+  token: string
+  /** Epoch milliseconds. */
+  sentAt: number
+}
+
+/** What a resend changes: roles given replace the invite's; the rest restarts. */
+export interface InviteResend extends Partial<Pick<InviteRoles, 'role' | 'applicationRoles' | 'dashboardRoles'>> {
+  inviteDate: number
+  ttl: number
+  token: string
+}
+
 /** Everything the store holds, flat, in insertion order: what snapshots are made from. */
 export interface StoreDump {
   instances: InstanceRecord[]
@@ -111,6 +131,23 @@ export interface InviteStore {
   listInvites: (query: InviteListQuery) => InviteRecord[]
   /** Creates the invite, or replaces roles, date, ttl and token of the org's invite to the same email (keeping its id). */
   upsertInvite: (instanceId: string, orgId: string, invite: InviteWrite) => InviteRecord
+  getInvite: (instanceId: string, orgId: string, inviteId: string) => InviteRecord | undefined
+  /** False when there was no such invite. */
+  deleteInvite: (instanceId: string, orgId: string, inviteId: string) => boolean
+  /** The updated invite, or undefined when there was none. */
+  resendInvite: (instanceId: string, orgId: string, inviteId: string, resend: InviteResend) => InviteRecord | undefined
+  /** Every pending invite to an email (lower-cased), in any org. */
+  invitesTo: (email: string) => InviteRecord[]
+  /**
+   * Removes the invite and, when `member` is given, makes it a member of the invite's org
+   * (replacing the role of an existing member), in one transaction. False when the invite
+   * was already gone.
+   */
+  consumeInvite: (inviteId: string, member?: MemberRecord) => boolean
+  addOutboxMessage: (message: OutboxMessage) => void
+  /** Newest first; only to `email` (lower-cased) when given. */
+  listOutbox: (email?: string) => OutboxMessage[]
+  clearOutbox: () => void
   /** The HS256 key tokens are signed with; created with a new database. */
   signingKey: () => Buffer
   /** Static bearer tokens (from a seed), by token string. */

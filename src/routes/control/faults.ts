@@ -4,7 +4,7 @@ import { errors } from '../../errors.js'
 import { FaultSpecError } from '../../harness/faults.js'
 import { ErrorSchema } from '../../schemas/error.js'
 import { FaultParamsSchema, FaultSchema, FaultSpecSchema, RemovedSchema } from '../../schemas/harness.js'
-import { SuccessSchema } from '../../schemas/control.js'
+import { SuccessSchema } from '../../schemas/success.js'
 
 const admin = { access: 'admin' } as const
 

@@ -11,17 +11,18 @@ import {
   InstanceSchema,
   OrgCreateSchema,
   OrgSchema,
-  SuccessSchema,
   TokenRequestSchema,
   TokenSchema
 } from '../../schemas/control.js'
 import { SnapshotSchema } from '../../schemas/snapshot.js'
+import { SuccessSchema } from '../../schemas/success.js'
 import { checkSnapshotUniqueness, SnapshotError } from '../../snapshot.js'
 import { StoreConflictError } from '../../store/types.js'
 import { VERSION } from '../../version.js'
 import { normalizeId } from '../losant/lookup.js'
 import faultRoutes from './faults.js'
 import requestRoutes from './requests.js'
+import lifecycleControlRoutes from './lifecycle.js'
 
 const errorResponses = { 400: ErrorSchema, 401: ErrorSchema, 404: ErrorSchema, 409: ErrorSchema }
 const admin = { access: 'admin' } as const
@@ -152,8 +153,10 @@ const controlRoutes: FastifyPluginAsyncTypebox = async (app) => {
     return { success: true as const }
   })
 
+  await app.register(lifecycleControlRoutes)
+
   app.post('/reset', {
-    schema: { summary: 'Back to the seed (empty without one)', tags: ['control'], response: { 200: SuccessSchema, 401: ErrorSchema } },
+    schema: { summary: 'Back to the seed (empty without one), an empty outbox and real time', tags: ['control'], response: { 200: SuccessSchema, 401: ErrorSchema } },
     config: { policy: admin }
   }, async () => {
     emulator.reset()

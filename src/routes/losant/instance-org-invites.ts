@@ -3,6 +3,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { errors } from '../../errors.js'
 import { compileGlob, GlobTooComplexError, MAX_ALTERNATIVES } from '../../glob.js'
 import { newInviteToken, newObjectId } from '../../ids.js'
+import { recordInviteSent } from '../../invites.js'
 import { ObjectIdSchema } from '../../schemas/common.js'
 import { ErrorSchema } from '../../schemas/error.js'
 import { OrgInviteCollectionSchema, OrgInviteListQuerySchema } from '../../schemas/orgInviteCollection.js'
@@ -18,11 +19,12 @@ export const InstanceOrgParamsSchema = Type.Object({
   orgId: ObjectIdSchema
 })
 
-const errorResponses = { 400: ErrorSchema, 401: ErrorSchema, 403: ErrorSchema, 404: ErrorSchema }
+export const errorResponses = { 400: ErrorSchema, 401: ErrorSchema, 403: ErrorSchema, 404: ErrorSchema }
 
 /** Losant resource `instanceOrgInvites`: GET and POST /instances/{instanceId}/orgs/{orgId}/invites. */
 const instanceOrgInvites: FastifyPluginAsyncTypebox = async (app) => {
-  const { store, clock } = app.emulator
+  const { emulator } = app
+  const { store, clock } = emulator
 
   app.get(PATH, {
     schema: {
@@ -73,14 +75,15 @@ const instanceOrgInvites: FastifyPluginAsyncTypebox = async (app) => {
     requireOrg(store, instanceId, orgId)
     const now = clock.now()
     const { email, ...roles } = request.body
-    store.upsertInvite(instanceId, orgId, {
+    const invite = store.upsertInvite(instanceId, orgId, {
       ...roles,
       id: newObjectId(now),
       email: email.toLowerCase(),
       inviteDate: now,
-      ttl: app.emulator.inviteTtlMs,
+      ttl: emulator.inviteTtlMs,
       token: newInviteToken()
     })
+    recordInviteSent(emulator, invite)
     const records = store.listInvites({ instanceId, orgId, sortField: 'inviteDate', sortDirection: 'desc' })
     reply.code(201)
     return presentCollection(records, { instanceId, orgId, sortField: 'inviteDate', sortDirection: 'desc' }, now, wantsLinks(request.query))

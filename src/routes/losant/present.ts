@@ -1,3 +1,4 @@
+import { hasExpired } from '../../invites.js'
 import type { OrgInvite } from '../../schemas/orgInvite.js'
 import type { OrgInviteCollection } from '../../schemas/orgInviteCollection.js'
 import type { InviteRecord } from '../../store/types.js'
@@ -14,7 +15,7 @@ export function presentInvite (record: InviteRecord, now: number, links: boolean
     role: record.role,
     inviteDate: new Date(record.inviteDate).toISOString(),
     ttl: record.ttl,
-    hasExpired: now > record.inviteDate + record.ttl
+    hasExpired: hasExpired(record, now)
   }
   if (record.applicationRoles !== undefined) invite.applicationRoles = record.applicationRoles
   if (record.dashboardRoles !== undefined) invite.dashboardRoles = record.dashboardRoles

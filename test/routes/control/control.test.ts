@@ -178,6 +178,9 @@ describe('control plane: admin token, OpenAPI, CORS, logging', () => {
     }
     const post = await app.inject({ method: 'POST', url: '/_emulator/tokens', payload: { scope: ['all.Instance'] } })
     assert.equal(post.statusCode, 401)
+    // Without the admin token, even an invalid body is a 401: nothing is said about it.
+    const invalid = await app.inject({ method: 'PUT', url: '/_emulator/snapshot', payload: { bogus: true } })
+    assert.equal(invalid.statusCode, 401)
     assert.equal((await app.inject({ method: 'GET', url: '/_emulator/snapshot', headers: { authorization: 'Bearer s3cret' } })).statusCode, 200)
     assert.equal((await app.inject({ method: 'GET', url: SEEDED_PATH, headers: { authorization: 'Bearer static-reader' } })).statusCode, 200)
   })
