@@ -7,6 +7,7 @@ import { TokenService } from './auth/tokens.js'
 import { Clock } from './clock.js'
 import { Emulator } from './emulator.js'
 import { errors, LosantError } from './errors.js'
+import { installHarness } from './harness/index.js'
 import { installRequestChecks } from './pipeline.js'
 import { MethodTable } from './routing.js'
 import controlRoutes from './routes/control/index.js'
@@ -35,6 +36,10 @@ export interface AppOptions {
   clock?: Clock
   /** Applied to a new database and on every reset (the snapshot format). Throws SnapshotError when invalid. */
   seed?: Snapshot
+  /** false: the request journal records nothing. Default true. */
+  journal?: boolean
+  /** Most requests the journal keeps (the oldest dropped). Default 1000. */
+  journalSize?: number
 }
 
 declare module 'fastify' {
@@ -70,6 +75,7 @@ export async function buildApp (options: AppOptions = {}): Promise<FastifyInstan
   const emulator = new Emulator({ store, tokens, clock, inviteTtlMs: options.inviteTtlMs ?? DEFAULT_INVITE_TTL_MS, ...(seed === undefined ? {} : { seed }) })
   if (seed !== undefined && store.isNew) emulator.restore(seed)
   app.decorate('emulator', emulator)
+  installHarness(app, emulator, { journal: options.journal, journalSize: options.journalSize })
 
   // Validation is ours (pipeline.ts); Fastify's would run in another order and coerce.
   app.setValidatorCompiler(() => () => true)

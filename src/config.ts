@@ -12,6 +12,9 @@ export interface Config {
   adminToken?: string
   inviteTtlMs?: number
   logLevel: LogLevel
+  /** Set (to false) only when the journal is off. */
+  journal?: false
+  journalSize?: number
 }
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
@@ -37,6 +40,8 @@ export const OPTIONS: readonly Option[] = [
   { flag: 'seed', env: 'LOSANT_EMULATOR_SEED', takesValue: true, description: 'JSON seed file: applied to a new database and on reset' },
   { flag: 'admin-token', env: 'LOSANT_EMULATOR_ADMIN_TOKEN', takesValue: true, description: 'When set, /_emulator (but health) requires Authorization: Bearer <it>' },
   { flag: 'invite-ttl', env: 'LOSANT_EMULATOR_INVITE_TTL', takesValue: true, default: '604800000', description: 'Lifetime of new invites, in milliseconds (default 7 days)' },
+  { flag: 'journal-size', env: 'LOSANT_EMULATOR_JOURNAL_SIZE', takesValue: true, default: '1000', description: 'Most requests the journal keeps (GET /_emulator/requests); the oldest are dropped' },
+  { flag: 'no-journal', env: 'LOSANT_EMULATOR_JOURNAL', takesValue: false, description: 'Record no requests (environment: LOSANT_EMULATOR_JOURNAL=off)' },
   { flag: 'log-level', env: 'LOSANT_EMULATOR_LOG_LEVEL', takesValue: true, default: 'info', description: `One of ${LOG_LEVELS.join(', ')}` },
   { flag: 'help', env: '', takesValue: false, description: 'Print this help and exit' },
   { flag: 'version', env: '', takesValue: false, description: 'Print the version and exit' }
@@ -86,11 +91,18 @@ export function parseCommand (argv: readonly string[], env: NodeJS.ProcessEnv): 
   const db = read('db')?.value ?? DEFAULT_DB
   const seed = read('seed')?.value
   const adminToken = read('admin-token')?.value
+  const journalSize = integer('journal-size', 1, 1_000_000)
+  const journalEnv = env.LOSANT_EMULATOR_JOURNAL?.toLowerCase()
+  if (journalEnv !== undefined && journalEnv !== '' && !['on', 'off', 'true', 'false', '1', '0'].includes(journalEnv)) {
+    throw new ConfigError(`LOSANT_EMULATOR_JOURNAL must be on or off, not "${env.LOSANT_EMULATOR_JOURNAL}"`)
+  }
 
   const config: Config = { port, host, db, logLevel: (logLevel?.value ?? 'info') as LogLevel }
   if (seed !== undefined) config.seed = seed
   if (adminToken !== undefined) config.adminToken = adminToken
   if (inviteTtlMs !== undefined) config.inviteTtlMs = inviteTtlMs
+  if (values['no-journal'] === true || ['off', 'false', '0'].includes(journalEnv ?? '')) config.journal = false
+  if (journalSize !== undefined) config.journalSize = journalSize
   return { kind: 'run', config }
 }
 

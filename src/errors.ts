@@ -1,3 +1,5 @@
+import { STATUS_CODES } from 'node:http'
+
 /**
  * Every error the emulator answers with is built here, in Losant's shape:
  * `{"type": string, "message": string}` and nothing else. The literals come from
@@ -38,5 +40,8 @@ export const errors = {
     new LosantError(413, 'PayloadTooLarge', `Request body is larger than the limit of ${limitBytes} bytes`),
   unsupportedMediaType: (contentType: string | undefined) =>
     new LosantError(415, 'UnsupportedMediaType', `Unsupported content type: ${contentType ?? '(none)'}; send application/json`),
-  internal: () => new LosantError(500, 'InternalError', 'An unexpected error occurred')
+  internal: () => new LosantError(500, 'InternalError', 'An unexpected error occurred'),
+  /** A fault injected through `/_emulator/faults`: the type is the status's name (`ServiceUnavailable`). */
+  injected: (status: number) => new LosantError(status, status === 500 ? 'InternalError' : (STATUS_CODES[status] ?? 'Error').replace(/[^A-Za-z]/g, ''),
+    `Injected fault: ${status} ${STATUS_CODES[status] ?? 'Error'}`)
 }

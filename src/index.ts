@@ -3,6 +3,9 @@ import pino from 'pino'
 import { buildApp } from './app.js'
 import type { MintedToken, MintRequest } from './auth/tokens.js'
 import type { LogLevel } from './config.js'
+import { parseFaultSpec } from './harness/faults.js'
+import type { RequestFilter } from './harness/journal.js'
+import type { Fault, FaultSpec, JournalEntry } from './schemas/harness.js'
 import type { OutboxMessageBody } from './schemas/control.js'
 import type { Snapshot } from './schemas/snapshot.js'
 import { loadSeedFile, validateSnapshot } from './snapshot.js'
@@ -16,6 +19,9 @@ export type { OutboxMessageBody as OutboxMessage } from './schemas/control.js'
 /** Either an offset from real time, or the instant it should be now. */
 export type ClockSetting = { offsetMs: number } | { now: string | number | Date }
 export { SnapshotError } from './snapshot.js'
+export { FaultSpecError } from './harness/faults.js'
+export type { RequestFilter } from './harness/journal.js'
+export type { Fault, FaultSpec, JournalEntry, TokenSummary } from './schemas/harness.js'
 
 export interface StartOptions {
   /** Default 0: any free port (read it back from `port` or `url`). */
@@ -32,6 +38,10 @@ export interface StartOptions {
   adminToken?: string
   /** Lifetime of new invites, in milliseconds. Default 7 days. */
   inviteTtlMs?: number
+  /** false: the request journal records nothing. */
+  journal?: boolean
+  /** Most requests the journal keeps. Default 1000. */
+  journalSize?: number
 }
 
 export interface RunningEmulator {
@@ -46,6 +56,14 @@ export interface RunningEmulator {
   snapshot: () => Promise<Required<Snapshot>>
   /** Replaces the whole state; an invalid snapshot throws SnapshotError and changes nothing. */
   restore: (snapshot: Snapshot) => Promise<void>
+  /** Recorded requests to the Losant routes matching the filter, newest first. */
+  requests: (filter?: RequestFilter) => Promise<JournalEntry[]>
+  /** Removes the matching recorded requests (all without a filter); resolves to how many. */
+  clearRequests: (filter?: RequestFilter) => Promise<number>
+  /** As POST /_emulator/faults; an invalid spec throws FaultSpecError. */
+  addFault: (spec: FaultSpec) => Promise<Fault>
+  faults: () => Promise<Fault[]>
+  clearFaults: () => Promise<void>
   /** Invite e-mails that would have been sent (with their tokens), newest first. */
   outbox: (filter?: { email?: string }) => Promise<OutboxMessageBody[]>
   /** Moves the emulator's time; `{ offsetMs: 0 }` is real time again. Resolves to the new time. */
@@ -64,7 +82,9 @@ export async function startEmulator (options: StartOptions = {}): Promise<Runnin
     loggerInstance: pino({ level: options.logLevel ?? 'silent' }),
     ...(seed === undefined ? {} : { seed }),
     ...(options.adminToken === undefined ? {} : { adminToken: options.adminToken }),
-    ...(options.inviteTtlMs === undefined ? {} : { inviteTtlMs: options.inviteTtlMs })
+    ...(options.inviteTtlMs === undefined ? {} : { inviteTtlMs: options.inviteTtlMs }),
+    ...(options.journal === undefined ? {} : { journal: options.journal }),
+    ...(options.journalSize === undefined ? {} : { journalSize: options.journalSize })
   })
   const host = options.host ?? '127.0.0.1'
   try {
@@ -76,7 +96,7 @@ export async function startEmulator (options: StartOptions = {}): Promise<Runnin
   const address = app.server.address()
   const port = address !== null && typeof address === 'object' ? address.port : options.port ?? 0
   const shownHost = host.includes(':') ? `[${host}]` : host
-  const { emulator } = app
+  const { emulator, harness } = app
   return {
     url: `http://${shownHost}:${port}`,
     port,
@@ -85,6 +105,11 @@ export async function startEmulator (options: StartOptions = {}): Promise<Runnin
     reset: async () => emulator.reset(),
     snapshot: async () => emulator.snapshot(),
     restore: async (snapshot) => emulator.restore(validateSnapshot(snapshot)),
+    requests: async (filter) => harness.journal.list(filter),
+    clearRequests: async (filter) => harness.journal.remove(filter),
+    addFault: async (spec) => harness.faults.add(parseFaultSpec(spec)),
+    faults: async () => harness.faults.list(),
+    clearFaults: async () => { harness.faults.clear() },
     outbox: async (filter) => emulator.outbox(filter?.email),
     setClock: async (setting) => {
       if ('offsetMs' in setting) emulator.clock.setOffset(setting.offsetMs)

@@ -2,7 +2,7 @@ import { timingSafeEqual } from 'node:crypto'
 import type { FastifyRequest, RouteOptions, preValidationAsyncHookHandler } from 'fastify'
 import { extractToken } from './auth/extract.js'
 import { hasAcceptedScope, type LosantAction } from './auth/scopes.js'
-import type { TokenService } from './auth/tokens.js'
+import type { TokenGrant, TokenService } from './auth/tokens.js'
 import { errors } from './errors.js'
 import { compileValidator, type Validator } from './validation.js'
 
@@ -23,6 +23,10 @@ export interface BodyPolicy { name: string, required: boolean }
 declare module 'fastify' {
   interface FastifyContextConfig {
     policy?: RoutePolicy
+  }
+  interface FastifyRequest {
+    /** The verified token's grant, once authorized: the request journal shows it (src/harness). */
+    tokenGrant: TokenGrant | undefined
   }
 }
 
@@ -83,6 +87,7 @@ function authorizeToken (request: FastifyRequest, action: LosantAction, tokens: 
   const token = extractToken(request.headers.authorization, request.query as Record<string, unknown>)
   if (token === undefined) throw errors.forbidden()
   const grant = tokens.verify(token)
+  request.tokenGrant = grant
   if (!hasAcceptedScope(grant.scope, action)) throw errors.forbidden()
   const instanceId = (request.params as { instanceId?: string }).instanceId
   // A token bound to an instance acts on that instance only (a choice; BEHAVIOUR.md).

@@ -48,7 +48,9 @@ async function serve (config: Config): Promise<void> {
       loggerInstance: logger,
       ...(seed === undefined ? {} : { seed }),
       ...(config.adminToken === undefined ? {} : { adminToken: config.adminToken }),
-      ...(config.inviteTtlMs === undefined ? {} : { inviteTtlMs: config.inviteTtlMs })
+      ...(config.inviteTtlMs === undefined ? {} : { inviteTtlMs: config.inviteTtlMs }),
+      ...(config.journal === false ? { journal: false } : {}),
+      ...(config.journalSize === undefined ? {} : { journalSize: config.journalSize })
     })
   } catch (error) {
     fail(`cannot start: ${(error as Error).message}`)

@@ -48,6 +48,17 @@ describe('configuration', () => {
     }
   })
 
+  test('the journal: --journal-size and --no-journal, with their environment twins', () => {
+    assert.equal(run(['--journal-size', '5', '--no-journal']).journalSize, 5)
+    assert.equal(run(['--no-journal']).journal, false)
+    assert.equal(run([], { LOSANT_EMULATOR_JOURNAL: 'off' }).journal, false)
+    assert.equal(run([], { LOSANT_EMULATOR_JOURNAL: 'on' }).journal, undefined)
+    assert.equal(run([], { LOSANT_EMULATOR_JOURNAL_SIZE: '7' }).journalSize, 7)
+    assert.equal(run(['--journal-size', '9'], { LOSANT_EMULATOR_JOURNAL_SIZE: '7' }).journalSize, 9)
+    assert.throws(() => parseCommand(['--journal-size', '0'], {}), /--journal-size must be a whole number from 1 to 1000000, not "0"$/)
+    assert.throws(() => parseCommand([], { LOSANT_EMULATOR_JOURNAL: 'maybe' }), /LOSANT_EMULATOR_JOURNAL must be on or off, not "maybe"/)
+  })
+
   test('--help and --version', () => {
     assert.deepEqual(parseCommand(['--help'], {}), { kind: 'help' })
     assert.deepEqual(parseCommand(['--version'], {}), { kind: 'version' })

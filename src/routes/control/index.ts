@@ -20,6 +20,8 @@ import { checkSnapshotUniqueness, SnapshotError } from '../../snapshot.js'
 import { StoreConflictError } from '../../store/types.js'
 import { VERSION } from '../../version.js'
 import { normalizeId } from '../losant/lookup.js'
+import faultRoutes from './faults.js'
+import requestRoutes from './requests.js'
 import lifecycleControlRoutes from './lifecycle.js'
 
 const errorResponses = { 400: ErrorSchema, 401: ErrorSchema, 404: ErrorSchema, 409: ErrorSchema }
@@ -160,6 +162,9 @@ const controlRoutes: FastifyPluginAsyncTypebox = async (app) => {
     emulator.reset()
     return { success: true as const }
   })
+
+  await app.register(requestRoutes)
+  await app.register(faultRoutes)
 }
 
 function conflictsAs409<T> (create: () => T): T {

@@ -1,0 +1,167 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify'
+import { extractToken } from '../auth/extract.js'
+import type { TokenGrant, TokenService } from '../auth/tokens.js'
+import type { Emulator } from '../emulator.js'
+import { errors } from '../errors.js'
+import type { Fault, TokenSummary } from '../schemas/harness.js'
+import { FaultList } from './faults.js'
+import { DEFAULT_JOURNAL_SIZE, Journal, MAX_JOURNAL_BODY_BYTES, type JournalRecord } from './journal.js'
+import { isControlPlane, requestKey } from './match.js'
+
+export interface HarnessOptions {
+  /** false: record nothing. Default true. */
+  journal?: boolean
+  /** Most entries kept; the oldest are dropped. Default 1000. */
+  journalSize?: number
+}
+
+/** The test-harness state: outside the store, out of snapshots, cleared by reset. */
+export interface Harness {
+  journal: Journal
+  faults: FaultList
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    harness: Harness
+  }
+}
+
+/**
+ * The request journal and fault injection, for every request outside `/_emulator`.
+ *
+ * Where faults apply: in `preValidation`, before every route's own checks (pipeline.ts:
+ * validate, authenticate, authorize, look up), as a failing network or gateway would:
+ * a fault fires whatever the token or the body. It comes after the body is read, so the
+ * journal shows what a faulted request sent; a body that cannot be read (413, 415,
+ * malformed JSON) is answered with that error and uses no fault.
+ *
+ * Faulted requests are journaled like any other, with `fault: <id>`; a dropped
+ * connection with `status: null`.
+ */
+export function installHarness (app: FastifyInstance, emulator: Emulator, options: HarnessOptions = {}): Harness {
+  const journal = new Journal(options.journal === false ? 0 : options.journalSize ?? DEFAULT_JOURNAL_SIZE)
+  const faults = new FaultList()
+  const harness: Harness = { journal, faults }
+  app.decorate('harness', harness)
+  // Set by the pipeline once a token is verified (pipeline.ts), so the journal need not verify it again.
+  app.decorateRequest('tokenGrant', undefined)
+  emulator.onReset(() => {
+    journal.clear()
+    faults.clear()
+  })
+  const faultOf = new WeakMap<FastifyRequest, Fault>()
+  const delays = new Set<() => void>()
+  // A delayed request must not hold up a stop: its delay ends at once.
+  app.addHook('preClose', async () => {
+    for (const release of [...delays]) release()
+  })
+
+  app.addHook('preValidation', (request, reply, done) => {
+    if (faults.empty || isControlPlane(request.url)) {
+      done()
+      return
+    }
+    const fault = faults.take(requestKey(request.method, request.url))
+    if (fault === undefined) {
+      done()
+      return
+    }
+    faultOf.set(request, fault)
+    const apply = (): void => {
+      if (fault.reset === true) {
+        if (journal.enabled) journal.record(recordOf(request, null, reply.elapsedTime, emulator.tokens, fault.id))
+        reply.hijack()
+        // Destroys the socket over HTTP; `inject` rejects with "response destroyed before completion".
+        reply.raw.destroy()
+      } else if (fault.status !== undefined) {
+        // A string with a JSON type is sent as it is: the route's response schema must not reshape it.
+        const body = fault.body === undefined ? errors.injected(fault.status).toBody() : fault.body
+        reply.code(fault.status).type('application/json; charset=utf-8').send(JSON.stringify(body) ?? 'null')
+      } else {
+        done()
+      }
+    }
+    if (fault.delayMs === undefined || fault.delayMs === 0) {
+      apply()
+      return
+    }
+    const release = (): void => {
+      clearTimeout(timer)
+      delays.delete(release)
+      apply()
+    }
+    const timer = setTimeout(release, fault.delayMs)
+    delays.add(release)
+  })
+
+  if (journal.enabled) {
+    app.addHook('onResponse', (request, reply, done) => {
+      const fault = faultOf.get(request)
+      if (fault?.reset !== true && !isControlPlane(request.url)) {
+        journal.record(recordOf(request, reply.statusCode, reply.elapsedTime, emulator.tokens, fault?.id))
+      }
+      done()
+    })
+  }
+  return harness
+}
+
+/** Built without spreads or optional keys: one object shape, a few hundred nanoseconds. */
+function recordOf (request: FastifyRequest, status: number | null, elapsedMs: number, tokens: TokenService, faultId: string | undefined): JournalRecord {
+  const query = (request.query ?? {}) as Record<string, unknown>
+  const headers = request.headers
+  const authorization = headers.authorization
+  const body: unknown = request.body
+  const bodyOmitted = body !== undefined && Number(headers['content-length'] ?? 0) > MAX_JOURNAL_BODY_BYTES
+  return {
+    id: 0,
+    time: Date.now() - elapsedMs,
+    method: request.method,
+    url: request.url,
+    query: 'access_token' in query || 'jwt' in query ? redactQuery(query) : query,
+    headers: authorization === undefined ? headers : { ...headers, authorization: redactAuthorization(authorization) },
+    body: bodyOmitted ? undefined : body,
+    bodyOmitted,
+    token: request.tokenGrant === undefined ? summarizeToken(authorization, query, tokens) : summarizeGrant(request.tokenGrant),
+    status,
+    durationMs: Math.round(elapsedMs * 100) / 100,
+    fault: faultId
+  }
+}
+
+function redactQuery (query: Record<string, unknown>): Record<string, unknown> {
+  const copy = { ...query }
+  if ('access_token' in copy) copy.access_token = '[redacted]'
+  if ('jwt' in copy) copy.jwt = '[redacted]'
+  return copy
+}
+
+/** Keeps the scheme (`Bearer`, `JWT`), so the journal shows how the token was sent. */
+function redactAuthorization (value: string): string {
+  const scheme = /^\s*(\S+)\s/.exec(value)?.[1]
+  return scheme === undefined ? '[redacted]' : `${scheme} [redacted]`
+}
+
+function summarizeGrant (grant: TokenGrant): TokenSummary {
+  return grant.instanceId === undefined ? { scope: grant.scope } : { scope: grant.scope, instanceId: grant.instanceId }
+}
+
+/**
+ * The token's scopes and instance as the emulator reads them, or why it refuses it: for
+ * requests that did not reach authorization (the pipeline's grant is used when they did).
+ */
+function summarizeToken (authorization: string | undefined, query: Record<string, unknown>, tokens: TokenService): TokenSummary | undefined {
+  let token
+  try {
+    token = extractToken(authorization, query)
+  } catch (error) {
+    return { scope: [], error: (error as Error).message }
+  }
+  if (token === undefined) return undefined
+  try {
+    return summarizeGrant(tokens.verify(token))
+  } catch (error) {
+    return { scope: [], error: (error as Error).message }
+  }
+}

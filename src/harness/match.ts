@@ -1,0 +1,67 @@
+import { compileGlob, GlobTooComplexError, MAX_ALTERNATIVES } from '../glob.js'
+
+/** What the journal and faults know of a request before matching it. */
+export interface RequestKey {
+  /** Upper-case. */
+  method: string
+  /** Without the query string. */
+  path: string
+  /** Lower-case, from the path; undefined when the path has none. */
+  instanceId: string | undefined
+  orgId: string | undefined
+}
+
+/** The filters the journal and faults share; every one given must match. */
+export interface RequestMatch {
+  method?: string
+  /** A glob over the path (src/glob.ts: whole value, case-insensitive, `*` crosses `/`). */
+  path?: string
+  instanceId?: string
+  orgId?: string
+}
+
+export class MatchError extends Error {}
+
+export type RequestMatcher = (key: RequestKey) => boolean
+
+/** Compiles the filters once; throws MatchError for a glob with too many alternatives. */
+export function compileMatch (match: RequestMatch): RequestMatcher {
+  const method = match.method?.toUpperCase()
+  const instanceId = match.instanceId?.toLowerCase()
+  const orgId = match.orgId?.toLowerCase()
+  let glob: ((value: string) => boolean) | undefined
+  if (match.path !== undefined) {
+    try {
+      const compiled = compileGlob(match.path)
+      glob = (value) => compiled.matches(value)
+    } catch (error) {
+      if (error instanceof GlobTooComplexError) throw new MatchError(`path has more than ${MAX_ALTERNATIVES} brace alternatives`)
+      throw error
+    }
+  }
+  return (key) =>
+    (method === undefined || key.method === method) &&
+    (instanceId === undefined || key.instanceId === instanceId) &&
+    (orgId === undefined || key.orgId === orgId) &&
+    (glob === undefined || glob(key.path))
+}
+
+const IDS = /^\/instances\/([^/]+)(?:\/orgs\/([^/]+))?/i
+
+/** The request's key: its path split from the query, and the ids its path names. */
+export function requestKey (method: string, url: string): RequestKey {
+  const queryAt = url.indexOf('?')
+  const path = queryAt < 0 ? url : url.slice(0, queryAt)
+  const ids = IDS.exec(path)
+  return {
+    method: method.toUpperCase(),
+    path,
+    instanceId: ids?.[1]?.toLowerCase(),
+    orgId: ids?.[2]?.toLowerCase()
+  }
+}
+
+/** The control plane is never journaled nor faulted. */
+export function isControlPlane (url: string): boolean {
+  return url.startsWith('/_emulator') && (url.length === 10 || url[10] === '/' || url[10] === '?')
+}
