@@ -50,8 +50,8 @@ export function installRequestChecks (routeOptions: RouteOptions, deps: Pipeline
   const policy = routeOptions.config?.policy
   if (policy === undefined) return
   const schema = (routeOptions.schema ?? {}) as { params?: object, querystring?: object, body?: object }
-  const validateParams = schema.params === undefined ? null : compileValidator(schema.params, '')
-  const validateQuery = schema.querystring === undefined ? null : compileValidator(schema.querystring, '')
+  const validateParams = schema.params === undefined ? null : compileValidator(schema.params, '', 'path')
+  const validateQuery = schema.querystring === undefined ? null : compileValidator(schema.querystring, '', 'query')
   const validateBody = schema.body === undefined ? null : compileValidator(schema.body, policy.body?.name ?? '')
 
   const check: preValidationAsyncHookHandler = async (request) => {
@@ -75,7 +75,7 @@ function validate (
   let message = validateParams?.(request.params) ?? validateQuery?.(request.query) ?? null
   if (message === null && validateBody !== null) {
     if (request.body === undefined) {
-      if (policy.body?.required === true) message = `${policy.body.name} is required`
+      if (policy.body?.required === true) message = `${policy.body.name === '' ? 'body' : policy.body.name} is required`
       else request.body = {}
     }
     message ??= validateBody(request.body)

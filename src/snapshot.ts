@@ -7,7 +7,7 @@ import { compileValidator } from './validation.js'
 /** A snapshot or seed that cannot be applied; the message says where and why. */
 export class SnapshotError extends Error {}
 
-const validateShape = compileValidator(SnapshotSchema, '')
+const validateShape = compileValidator(SnapshotSchema, '', 'snapshot')
 
 /**
  * Checks a snapshot (or seed) before anything is applied: its shape against the schema,

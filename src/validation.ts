@@ -50,26 +50,27 @@ const REASONS: Record<string, (error: ErrorObject) => string> = {
 
 /**
  * `base` names the parameter the value is: the body parameter's name (`invite`), or ''
- * for path and query parameters, whose own names start the path.
+ * for path and query parameters and unnamed bodies, whose own property names start the
+ * path. `rootName` names the whole value in an error about the value itself.
  */
-export function formatValidationError (error: ErrorObject, base: string): string {
+export function formatValidationError (error: ErrorObject, base: string, rootName: string = base): string {
   const segments = error.instancePath === ''
     ? []
     : error.instancePath.slice(1).split('/').map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'))
   if (error.keyword === 'required') segments.push(String(error.params.missingProperty))
   const path = [base, ...segments].filter((s) => s !== '').join('.')
   const reason = REASONS[error.keyword]?.(error) ?? 'is invalid'
-  return path === '' ? reason : `${path} ${reason}`
+  return `${path === '' ? rootName : path} ${reason}`
 }
 
 export type Validator = (value: unknown) => string | null
 
 /** Compiles a schema once; the result answers the first error's message, or null. */
-export function compileValidator (schema: object, base: string): Validator {
+export function compileValidator (schema: object, base: string, rootName: string = base === '' ? 'body' : base): Validator {
   const validate: ValidateFunction = ajv.compile(schema)
   return (value) => {
     if (validate(value)) return null
     const first = validate.errors?.[0]
-    return first === undefined ? `${base} is invalid` : formatValidationError(first, base)
+    return first === undefined ? `${rootName} is invalid` : formatValidationError(first, base, rootName)
   }
 }

@@ -112,14 +112,16 @@ function recordOf (request: FastifyRequest, status: number | null, elapsedMs: nu
   const query = (request.query ?? {}) as Record<string, unknown>
   const headers = request.headers
   const authorization = headers.authorization
-  const body: unknown = request.body
+  // On /invites the invite's own token is the credential: it shows in the outbox only.
+  const invitee = request.routeOptions.url === '/invites'
+  const body: unknown = invitee ? redactInviteToken(request.body) : request.body
   const bodyOmitted = body !== undefined && Number(headers['content-length'] ?? 0) > MAX_JOURNAL_BODY_BYTES
   return {
     id: 0,
     time: Date.now() - elapsedMs,
     method: request.method,
     url: request.url,
-    query: 'access_token' in query || 'jwt' in query ? redactQuery(query) : query,
+    query: 'access_token' in query || 'jwt' in query || (invitee && 'token' in query) ? redactQuery(query, invitee) : query,
     headers: authorization === undefined ? headers : { ...headers, authorization: redactAuthorization(authorization) },
     body: bodyOmitted ? undefined : body,
     bodyOmitted,
@@ -130,11 +132,17 @@ function recordOf (request: FastifyRequest, status: number | null, elapsedMs: nu
   }
 }
 
-function redactQuery (query: Record<string, unknown>): Record<string, unknown> {
+function redactQuery (query: Record<string, unknown>, invitee: boolean): Record<string, unknown> {
   const copy = { ...query }
   if ('access_token' in copy) copy.access_token = '[redacted]'
   if ('jwt' in copy) copy.jwt = '[redacted]'
+  if (invitee && 'token' in copy) copy.token = '[redacted]'
   return copy
+}
+
+function redactInviteToken (body: unknown): unknown {
+  if (typeof body !== 'object' || body === null || Array.isArray(body) || !('token' in body)) return body
+  return { ...body, token: '[redacted]' }
 }
 
 /** Keeps the scheme (`Bearer`, `JWT`), so the journal shows how the token was sent. */

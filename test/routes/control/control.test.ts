@@ -130,8 +130,8 @@ describe('control plane: seed, snapshot, reset', () => {
   })
 
   const badSnapshots: Array<[string, unknown, string]> = [
-    ['not an object', [], 'is the wrong type'],
-    ['unknown key', { instances: [], extra: 1 }, 'has additional properties'],
+    ['not an object', [], 'body is the wrong type'],
+    ['unknown key', { instances: [], extra: 1 }, 'body has additional properties'],
     ['bad instance id', { instances: [{ id: 'nope' }] }, 'instances.0.id pattern mismatch'],
     ['bad email', { instances: [{ id: I, orgs: [{ id: O, invites: [{ email: 'nope', role: 'view' }] }] }] }, 'instances.0.orgs.0.invites.0.email must be email format'],
     ['bad date', { instances: [{ id: I, orgs: [{ id: O, invites: [{ email: 'a@b', role: 'view', inviteDate: 'yesterday' }] }] }] }, 'instances.0.orgs.0.invites.0.inviteDate must be date-time format'],
@@ -228,5 +228,13 @@ describe('control plane: admin token, OpenAPI, CORS, logging', () => {
     assert.equal(requests[2].url, `${world.invitesPath}?jwt=[redacted]&sortField=email`)
     const signature = world.token.split('.')[2]!
     assert.equal(lines.some((l) => l.includes(signature)), false)
+  })
+})
+
+describe('control plane: bodies', () => {
+  test('a required body that is missing is named: body is required', async (t) => {
+    const app = await buildTestApp(t)
+    const response = await app.inject({ method: 'POST', url: '/_emulator/tokens' })
+    assert.deepEqual([response.statusCode, response.json()], [400, { type: 'Validation', message: 'body is required' }])
   })
 })

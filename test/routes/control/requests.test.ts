@@ -31,6 +31,19 @@ describe('control plane: the request journal', () => {
     assert.ok(bad.id > byQuery.id && byQuery.id > post.id)
   })
 
+  test('on /invites the invite\'s own token is redacted: the outbox is the only place it shows', async (t) => {
+    const world = await buildWorld(t)
+    expectStatus(await postInvite(world, { email: 'ann@example.com', role: 'view' }), 201)
+    const [message] = world.app.emulator.outbox('ann@example.com')
+    expectStatus(await world.app.inject({ method: 'GET', url: `/invites?email=ann@example.com&token=${message!.token}` }), 200)
+    expectStatus(await world.app.inject({ method: 'POST', url: '/invites', payload: { email: 'ann@example.com', token: message!.token, accept: false } }), 200)
+    const response = expectStatus(await world.app.inject({ method: 'GET', url: '/_emulator/requests?path=/invites' }), 200)
+    const [post, get] = response.json()
+    assert.deepEqual(get.query, { email: 'ann@example.com', token: '[redacted]' })
+    assert.deepEqual(post.body, { email: 'ann@example.com', token: '[redacted]', accept: false })
+    assert.equal(response.body.includes(message!.token), false)
+  })
+
   test('unknown paths are recorded too; /_emulator never', async (t) => {
     const app = await buildTestApp(t)
     expectStatus(await app.inject({ method: 'GET', url: '/nope?jwt=secret' }), 404)
@@ -72,7 +85,7 @@ describe('control plane: the request journal', () => {
       ['orgId=nope', 'orgId pattern mismatch'],
       ['limit=0', 'limit pattern mismatch'],
       ['since=yesterday', 'since must be date-time format'],
-      ['orgid=aaaaaaaaaaaaaaaaaaaaaaaa', 'has additional properties'],
+      ['orgid=aaaaaaaaaaaaaaaaaaaaaaaa', 'query has additional properties'],
       ['path={a,b}{a,b}{a,b}{a,b}{a,b}{a,b}', 'path has more than 32 brace alternatives']
     ]
     for (const [query, message] of cases) {
