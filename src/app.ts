@@ -1,4 +1,4 @@
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyServerOptions } from 'fastify'
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyServerOptions } from 'fastify'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import { TokenService } from './auth/tokens.js'
 import { Clock } from './clock.js'
@@ -58,7 +58,15 @@ export async function buildApp (options: AppOptions = {}): Promise<FastifyInstan
       // Long ids must reach validation (400 `pattern mismatch`), not fall out of routing.
       maxParamLength: 4096
     },
-    return503OnClosing: true
+    return503OnClosing: true,
+    // Errors raised before routing (Fastify would answer its own body shape).
+    frameworkErrors: (error, request, reply) => {
+      const path = request.url.split('?')[0] ?? request.url
+      const losant = error.code === 'FST_ERR_BAD_URL'
+        ? errors.badUrl(path, 'bad percent-encoding')
+        : error.code === 'FST_ERR_MAX_PARAM_LENGTH' ? errors.badUrl(path, 'a path segment is too long') : errors.internal()
+      return (reply as FastifyReply).code(losant.statusCode).send(losant.toBody())
+    }
   }).withTypeProvider<TypeBoxTypeProvider>()
 
   const clock = options.clock ?? new Clock()
