@@ -1,7 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { request as httpRequest } from 'node:http'
 import { createInterface } from 'node:readline'
-import type { TestContext } from 'node:test'
 import type { FastifyInstance } from 'fastify'
 
 /**
@@ -128,11 +127,14 @@ export interface ServerProcess {
   kill: () => Promise<void>
 }
 
+/** A test (`t`) or a suite (`{ after }` from node:test): whatever runs clean-up at its end. */
+export interface Cleanup { after: (fn: () => Promise<void>) => unknown }
+
 /**
  * The real CLI, as a user starts it, on port 0: the URL comes from its JSON log line.
- * Killed when the test ends if the test has not killed it itself.
+ * Killed when the test (or suite) ends if it has not been killed before.
  */
-export async function startServer (t: TestContext, db: string, extraArgs: string[] = []): Promise<ServerProcess> {
+export async function startServer (t: Cleanup, db: string, extraArgs: string[] = []): Promise<ServerProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts', '--port', '0', '--host', '127.0.0.1', '--db', db, '--log-level', 'info', ...extraArgs], {
     stdio: ['ignore', 'pipe', 'pipe']
   })
