@@ -1,3 +1,5 @@
+import { maxHeaderSize, STATUS_CODES } from 'node:http'
+import type { Duplex } from 'node:stream'
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyServerOptions } from 'fastify'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import { TokenService } from './auth/tokens.js'
@@ -66,7 +68,8 @@ export async function buildApp (options: AppOptions = {}): Promise<FastifyInstan
         ? errors.badUrl(path, 'bad percent-encoding')
         : error.code === 'FST_ERR_MAX_PARAM_LENGTH' ? errors.badUrl(path, 'a path segment is too long') : errors.internal()
       return (reply as FastifyReply).code(losant.statusCode).send(losant.toBody())
-    }
+    },
+    clientErrorHandler: answerClientError
   }).withTypeProvider<TypeBoxTypeProvider>()
 
   const clock = options.clock ?? new Clock()
@@ -145,6 +148,24 @@ function installErrorHandling (app: FastifyInstance, methods: MethodTable, bodyL
     const error = allowed.length > 0 ? errors.methodNotAllowed(request.method, allowed) : errors.pathNotFound(path)
     return reply.code(error.statusCode).headers(error.headers).send(error.toBody())
   })
+}
+
+/**
+ * What Node's HTTP parser refuses before Fastify sees a request: request line and headers
+ * past `http.maxHeaderSize` (16 KiB; a long URL or token too, so 431, never 414), malformed
+ * HTTP, a request too slow to arrive. Fastify's default answers its own body shape.
+ */
+function answerClientError (error: NodeJS.ErrnoException, socket: Duplex): void {
+  if (error.code === 'ECONNRESET' || socket.destroyed) return
+  const losant = error.code === 'HPE_HEADER_OVERFLOW'
+    ? errors.headersTooLarge(maxHeaderSize)
+    : error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? errors.requestTimeout() : errors.malformedRequest()
+  const body = JSON.stringify(losant.toBody())
+  if (socket.writable) {
+    socket.write(`HTTP/1.1 ${losant.statusCode} ${STATUS_CODES[losant.statusCode]}\r\nContent-Type: application/json; charset=utf-8\r\n` +
+      `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`)
+  }
+  socket.destroy(error)
 }
 
 /** Query parameters that may carry a bearer token: never logged. */

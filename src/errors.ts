@@ -36,6 +36,11 @@ export const errors = {
     new LosantError(405, 'MethodNotAllowed', `${method} is not allowed`, { allow: allowed.join(', ') }),
   conflict: (message: string) => new LosantError(409, 'Conflict', message),
   gone: (message: string) => new LosantError(410, 'Gone', message),
+  /** Node's HTTP parser refuses these before any route runs (choice: the same shape as every other error). */
+  headersTooLarge: (limitBytes: number) =>
+    new LosantError(431, 'RequestHeaderFieldsTooLarge', `Request line and headers are larger than the limit of ${limitBytes} bytes`),
+  malformedRequest: () => new LosantError(400, 'BadRequest', 'Malformed HTTP request'),
+  requestTimeout: () => new LosantError(408, 'RequestTimeout', 'The request was not received in time'),
   payloadTooLarge: (limitBytes: number) =>
     new LosantError(413, 'PayloadTooLarge', `Request body is larger than the limit of ${limitBytes} bytes`),
   unsupportedMediaType: (contentType: string | undefined) =>
