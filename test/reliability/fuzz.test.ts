@@ -85,6 +85,8 @@ async function buildFixture (options: AppOptions): Promise<Fixture> {
 class Harness {
   fixture!: Fixture
   cases = 0
+  /** Answers by status, printed at the end: shows the fuzzing reaches past validation. */
+  readonly statuses = new Map<number, number>()
   readonly #options: AppOptions
   readonly #rebuildEvery: number
   readonly #prototypes = prototypeSnapshot()
@@ -112,6 +114,7 @@ class Harness {
 
   /** The invariants every answer keeps, whatever was asked. */
   checkAnswer (response: LightMyRequestResponse, method: string, allowed: ReadonlySet<number>, label: string): void {
+    this.statuses.set(response.statusCode, (this.statuses.get(response.statusCode) ?? 0) + 1)
     assert.ok(response.statusCode < 500, `${label}: ${response.statusCode} ${response.body}`)
     assert.ok(allowed.has(response.statusCode), `${label}: status ${response.statusCode} not allowed here: ${response.body}`)
     if (response.statusCode >= 400 && method !== 'HEAD') {
@@ -120,6 +123,10 @@ class Harness {
     }
     assert.equal(prototypeSnapshot(), this.#prototypes, `${label}: a built-in prototype changed`)
     assert.equal(({} as Record<string, unknown>).polluted, undefined, `${label}: Object.prototype polluted`)
+  }
+
+  summary (): string {
+    return [...this.statuses].sort(([a], [b]) => a - b).map(([status, count]) => `${status}: ${count}`).join(', ')
   }
 
   /** The server keeps serving: health and a valid listing both answer 200. */
@@ -187,7 +194,9 @@ describe('fuzzing the HTTP surface (fast-check through inject)', () => {
     const pathArb = fc.record({
       route: fc.constantFrom(...routes),
       params: fc.array(segment, { minLength: 4, maxLength: 4 }),
-      mutations: fc.array(mutation, { maxLength: 2 }),
+      // Most paths intact, so requests get past routing into validation, auth and the handlers.
+      mutations: fc.oneof({ weight: 3, arbitrary: fc.constant([]) }, { weight: 2, arbitrary: fc.array(mutation, { minLength: 1, maxLength: 2 }) }),
+      ownMethod: fc.nat(),
       extra: segment
     })
 
@@ -256,7 +265,8 @@ describe('fuzzing the HTTP surface (fast-check through inject)', () => {
       for (const [name, value] of headerSpec.others) headers[name] = value
       if (headerSpec.authorization !== undefined) headers.authorization = fill(headerSpec.authorization)
       if (headerSpec.contentType !== undefined) headers['content-type'] = headerSpec.contentType
-      const method = rawMethod
+      // Three times in four a method the route has; otherwise any.
+      const method = pathSpec.ownMethod % 4 === 3 ? rawMethod : pathSpec.route.methods[pathSpec.ownMethod % pathSpec.route.methods.length]!
       const label = `${method} ${url.slice(0, 200)}`
 
       const response = await fixture.app.inject({ method, url, headers, ...(body === undefined || method === 'GET' || method === 'HEAD' ? {} : { payload: body }) })
@@ -274,6 +284,7 @@ describe('fuzzing the HTTP surface (fast-check through inject)', () => {
     })
     await assertProperty(property, fuzzOptions(t, numRuns))
     await harness.assertServing()
+    t.diagnostic(`answers by status: ${harness.summary()}`)
     // Nothing in any request reached the filesystem: the database's folder holds only the database.
     assert.deepEqual(readdirSync(dir).filter((name) => !/^fuzz\.db(-wal|-shm)?$/.test(name)), [])
   })
@@ -341,6 +352,7 @@ describe('fuzzing the HTTP surface (fast-check through inject)', () => {
     })
     await assertProperty(property, fuzzOptions(t, numRuns))
     await harness.assertServing()
+    t.diagnostic(`answers by status: ${harness.summary()}`)
   })
 
   test('GET listing queries: 200 with a consistent, sorted collection when valid, else 400 naming the parameter', async (t) => {
@@ -410,6 +422,7 @@ describe('fuzzing the HTTP surface (fast-check through inject)', () => {
     })
     await assertProperty(property, fuzzOptions(t, numRuns))
     await harness.assertServing()
+    t.diagnostic(`answers by status: ${harness.summary()}`)
   })
 
   test('control-plane bodies and ids: documented statuses only, errors in Losant\'s shape', async (t) => {
@@ -432,6 +445,7 @@ describe('fuzzing the HTTP surface (fast-check through inject)', () => {
       })
     await assertProperty(property, fuzzOptions(t, numRuns))
     await harness.assertServing()
+    t.diagnostic(`answers by status: ${harness.summary()}`)
   })
 
   test('raw bodies (non-UTF-8 bytes, any content type, empty, over the limit): 201/400/413/415, never 5xx', async (t) => {
@@ -464,5 +478,6 @@ describe('fuzzing the HTTP surface (fast-check through inject)', () => {
     })
     await assertProperty(property, fuzzOptions(t, numRuns))
     await harness.assertServing()
+    t.diagnostic(`answers by status: ${harness.summary()}`)
   })
 })
