@@ -111,9 +111,10 @@ describe('token attacks, each refused with the contract\'s status and body', () 
     assert.deepEqual(await attempt(world, bearer(`${unsigned}.${hmac}`)), { status: 401, body: INVALID })
     // RS256 signed by the attacker with their key in the header (jwk) or pointed to (jku, kid).
     const jwk = publicKey.export({ format: 'jwk' })
-    for (const header of [{ jwk }, { jku: 'http://127.0.0.1:1/jwks.json' }, { kid: '../../../../dev/null' }, { x5u: 'http://127.0.0.1:1/cert' }]) {
+    for (const extra of [{ jwk }, { jku: 'http://127.0.0.1:1/jwks.json' }, { kid: '../../../../dev/null' }, { x5u: 'http://127.0.0.1:1/cert' }]) {
+      const header = { alg: 'RS256', typ: 'JWT', ...extra }
       const token = createSigner({ key: privateKey.export({ type: 'pkcs8', format: 'pem' }), algorithm: 'RS256', header })({ scope: ['all.Instance'] })
-      assert.deepEqual(await attempt(world, bearer(token)), { status: 401, body: INVALID }, Object.keys(header)[0])
+      assert.deepEqual(await attempt(world, bearer(token)), { status: 401, body: INVALID }, Object.keys(extra)[0])
     }
   })
 
