@@ -1,4 +1,6 @@
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyServerOptions } from 'fastify'
+import { maxHeaderSize, STATUS_CODES } from 'node:http'
+import type { Duplex } from 'node:stream'
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify'
 import cors from '@fastify/cors'
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
@@ -64,7 +66,16 @@ export async function buildApp (options: AppOptions = {}): Promise<FastifyInstan
       // Long ids must reach validation (400 `pattern mismatch`), not fall out of routing.
       maxParamLength: 4096
     },
-    return503OnClosing: true
+    return503OnClosing: true,
+    // Errors raised before routing (Fastify would answer its own body shape).
+    frameworkErrors: (error, request, reply) => {
+      const path = request.url.split('?')[0] ?? request.url
+      const losant = error.code === 'FST_ERR_BAD_URL'
+        ? errors.badUrl(path, 'bad percent-encoding')
+        : error.code === 'FST_ERR_MAX_PARAM_LENGTH' ? errors.badUrl(path, 'a path segment is too long') : errors.internal()
+      return (reply as FastifyReply).code(losant.statusCode).send(losant.toBody())
+    },
+    clientErrorHandler: answerClientError
   }).withTypeProvider<TypeBoxTypeProvider>()
 
   const seed = options.seed === undefined ? undefined : validateSnapshot(options.seed)
@@ -111,6 +122,34 @@ export async function buildApp (options: AppOptions = {}): Promise<FastifyInstan
 }
 
 /**
+ * Deepest JSON body accepted. Every schema here is a few levels deep; JSON.parse takes any
+ * depth, but JSON.stringify (of a journaled body, a fault's body) and validators recurse,
+ * and would overflow the stack on `[[[[...]]]]`.
+ */
+export const MAX_JSON_DEPTH = 64
+
+/** How deep `[` and `{` nest in JSON text, outside strings; one pass, no parse. */
+export function nestingDepth (text: string): number {
+  let depth = 0
+  let deepest = 0
+  let inString = false
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i)
+    if (inString) {
+      if (code === 92) i++ // backslash: skip the escaped character
+      else if (code === 34) inString = false
+    } else if (code === 34) {
+      inString = true
+    } else if (code === 91 || code === 123) {
+      if (++depth > deepest) deepest = depth
+    } else if (code === 93 || code === 125) {
+      depth--
+    }
+  }
+  return deepest
+}
+
+/**
  * JSON is the only body type. An empty body is no body (`invite is required`, as the real
  * service says), not a parse error. Plain JSON.parse: `__proto__` stays an own key, which
  * the schemas then refuse as an additional property; nothing merges request objects.
@@ -121,6 +160,10 @@ function installJsonBodyParser (app: FastifyInstance): void {
     const text = body as string
     if (text.trim() === '') {
       done(null, undefined)
+      return
+    }
+    if (nestingDepth(text) > MAX_JSON_DEPTH) {
+      done(errors.validation(`Request body is nested more than ${MAX_JSON_DEPTH} levels deep`), undefined)
       return
     }
     try {
@@ -156,12 +199,40 @@ function installErrorHandling (app: FastifyInstance, methods: MethodTable, bodyL
     return reply.code(losant.statusCode).headers(losant.headers).send(losant.toBody())
   })
 
-  app.setNotFoundHandler((request, reply) => {
+  const answerUnrouted = (request: FastifyRequest, reply: FastifyReply) => {
     const path = request.url.split('?')[0] ?? request.url
     const allowed = methods.allowed(path)
     const error = allowed.length > 0 ? errors.methodNotAllowed(request.method, allowed) : errors.pathNotFound(path)
     return reply.code(error.statusCode).headers(error.headers).send(error.toBody())
+  }
+  app.setNotFoundHandler(answerUnrouted)
+  // @fastify/cors takes every OPTIONS request, and answers one that is not a CORS
+  // preflight (no Origin or Access-Control-Request-Method) in plain text: here it is
+  // answered as any method a path does not have. Registered before the CORS hook.
+  app.addHook('onRequest', (request, reply, done) => {
+    if (request.method === 'OPTIONS' && (request.headers.origin === undefined || request.headers['access-control-request-method'] === undefined)) {
+      return answerUnrouted(request, reply)
+    }
+    done()
   })
+}
+
+/**
+ * What Node's HTTP parser refuses before Fastify sees a request: request line and headers
+ * past `http.maxHeaderSize` (16 KiB; a long URL or token too, so 431, never 414), malformed
+ * HTTP, a request too slow to arrive. Fastify's default answers its own body shape.
+ */
+function answerClientError (error: NodeJS.ErrnoException, socket: Duplex): void {
+  if (error.code === 'ECONNRESET' || socket.destroyed) return
+  const losant = error.code === 'HPE_HEADER_OVERFLOW'
+    ? errors.headersTooLarge(maxHeaderSize)
+    : error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? errors.requestTimeout() : errors.malformedRequest()
+  const body = JSON.stringify(losant.toBody())
+  if (socket.writable) {
+    socket.write(`HTTP/1.1 ${losant.statusCode} ${STATUS_CODES[losant.statusCode]}\r\nContent-Type: application/json; charset=utf-8\r\n` +
+      `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`)
+  }
+  socket.destroy(error)
 }
 
 /** Query parameters that may carry a bearer token: never logged. */

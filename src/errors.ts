@@ -32,10 +32,17 @@ export const errors = {
   /** `title` is the resource's title as the framework names it: "Instance", "Organization", "Invite". */
   notFound: (title: string) => new LosantError(404, 'NotFound', `${title} was not found`),
   pathNotFound: (path: string) => new LosantError(404, 'NotFound', `${path} does not exist`),
+  /** A URL the router cannot take apart (choice): bad percent-encoding, or a path segment past the router's limit. */
+  badUrl: (path: string, reason: string) => new LosantError(400, 'BadRequest', `${path} is not a valid URL: ${reason}`),
   methodNotAllowed: (method: string, allowed: readonly string[]) =>
     new LosantError(405, 'MethodNotAllowed', `${method} is not allowed`, { allow: allowed.join(', ') }),
   conflict: (message: string) => new LosantError(409, 'Conflict', message),
   gone: (message: string) => new LosantError(410, 'Gone', message),
+  /** Node's HTTP parser refuses these before any route runs (choice: the same shape as every other error). */
+  headersTooLarge: (limitBytes: number) =>
+    new LosantError(431, 'RequestHeaderFieldsTooLarge', `Request line and headers are larger than the limit of ${limitBytes} bytes`),
+  malformedRequest: () => new LosantError(400, 'BadRequest', 'Malformed HTTP request'),
+  requestTimeout: () => new LosantError(408, 'RequestTimeout', 'The request was not received in time'),
   payloadTooLarge: (limitBytes: number) =>
     new LosantError(413, 'PayloadTooLarge', `Request body is larger than the limit of ${limitBytes} bytes`),
   unsupportedMediaType: (contentType: string | undefined) =>

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { readFileSync } from 'node:fs'
 import { describe, test } from 'node:test'
-import { buildTestApp, buildWorld } from './helper.js'
+import { buildTestApp, buildWorld, expectStatus } from './helper.js'
 
 describe('HTTP edges, each answered in Losant\'s error shape', () => {
   test('unknown path: 404 "<path> does not exist", without the query', async (t) => {
@@ -21,6 +21,14 @@ describe('HTTP edges, each answered in Losant\'s error shape', () => {
     }
   })
 
+  test('OPTIONS that is not a CORS preflight: 405 on a known path, 404 elsewhere, in Losant\'s shape', async (t) => {
+    const world = await buildWorld(t)
+    const known = await world.app.inject({ method: 'OPTIONS', url: world.invitesPath })
+    assert.deepEqual([known.statusCode, known.headers.allow, known.json()], [405, 'GET, HEAD, POST', { type: 'MethodNotAllowed', message: 'OPTIONS is not allowed' }])
+    const unknown = await world.app.inject({ method: 'OPTIONS', url: '/nope', headers: { origin: 'http://localhost:3000' } })
+    assert.deepEqual([unknown.statusCode, unknown.json()], [404, { type: 'NotFound', message: '/nope does not exist' }])
+  })
+
   test('a trailing slash reaches the same route', async (t) => {
     const world = await buildWorld(t)
     const response = await world.app.inject({ method: 'GET', url: `${world.invitesPath}/`, headers: world.auth })
@@ -32,6 +40,19 @@ describe('HTTP edges, each answered in Losant\'s error shape', () => {
     const response = await world.app.inject({ method: 'POST', url: world.invitesPath, headers: { ...world.auth, 'content-type': 'application/json' }, payload: '{"email":' })
     assert.equal(response.statusCode, 400)
     assert.deepEqual(response.json(), { type: 'Validation', message: 'Request body is not valid JSON' })
+  })
+
+  test('JSON nested deeper than 64 levels: 400 before anything holds it; 64 levels are parsed', async (t) => {
+    const world = await buildWorld(t)
+    const deep = await world.app.inject({ method: 'POST', url: world.invitesPath, headers: { ...world.auth, 'content-type': 'application/json' }, payload: '['.repeat(100_000) + ']'.repeat(100_000) })
+    assert.deepEqual([deep.statusCode, deep.json()], [400, { type: 'Validation', message: 'Request body is nested more than 64 levels deep' }])
+    // Brackets inside strings are not nesting.
+    const strings = await world.app.inject({ method: 'POST', url: world.invitesPath, headers: { ...world.auth, 'content-type': 'application/json' }, payload: JSON.stringify({ email: '[{'.repeat(200) + '"\\@b', role: 'view' }) })
+    assert.equal(strings.statusCode, 201)
+    const atLimit = await world.app.inject({ method: 'POST', url: world.invitesPath, headers: { ...world.auth, 'content-type': 'application/json' }, payload: '['.repeat(64) + ']'.repeat(64) })
+    assert.deepEqual(atLimit.json(), { type: 'Validation', message: 'invite is the wrong type' })
+    // The journal, which keeps bodies, still lists.
+    expectStatus(await world.app.inject({ method: 'GET', url: '/_emulator/requests' }), 200)
   })
 
   test('a body that is not JSON: 415', async (t) => {

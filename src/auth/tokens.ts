@@ -81,6 +81,8 @@ export class TokenService {
     // The framework reads `scope` as an array of names; anything else grants nothing.
     const scope = Array.isArray(payload.scope) ? payload.scope.filter((s): s is string => typeof s === 'string') : []
     const grant: TokenGrant = { scope }
+    // A binding that is not a string must not read as "unbound" (fail closed).
+    if (payload.instanceId !== undefined && typeof payload.instanceId !== 'string') throw errors.invalidToken()
     if (typeof payload.instanceId === 'string') grant.instanceId = payload.instanceId
     return grant
   }
