@@ -10,13 +10,21 @@
  * Syntax (case-insensitive, whole value): `*` any run of characters including none,
  * `?` one character, `[abc]` `[a-z]` a class, `[^a]` a negated class (`[!a]` is the
  * class of `!` and `a`, as in micromatch), `{a,b}` alternatives (nested,
- * at most MAX_ALTERNATIVES in all), `\x` the character x. A leading `!` is an ordinary
+ * at most MAX_ALTERNATIVES in all, of MAX_EXPANDED_POSITIONS positions together), `\x` the character x. A leading `!` is an ordinary
  * character (no negation). Anything else stands for itself, including an unclosed `[` or
  * `{`, brace ranges (`{1..3}`) and extglobs (`@(a|b)`).
  */
 
 export const MAX_ALTERNATIVES = 32
+/**
+ * Most positions (characters, `?`s and classes; stars not counted) in all of a pattern's
+ * brace alternatives together: each alternative is matched on its own, so a pattern's cost
+ * is their total size. A pattern without braces never reaches it (filters are at most 256
+ * characters); 32 alternatives of 234 positions each would cost 30 times a plain filter.
+ */
+export const MAX_EXPANDED_POSITIONS = 512
 
+/** Its message completes `<parameter> has ...`: `more than 32 brace alternatives`. */
 export class GlobTooComplexError extends Error {}
 
 type Atom =
@@ -46,9 +54,19 @@ export interface CompiledGlob {
   requiredLiteral: string
 }
 
-/** Compiles a pattern; throws GlobTooComplexError past MAX_ALTERNATIVES brace alternatives. */
+/**
+ * Compiles a pattern; throws GlobTooComplexError past MAX_ALTERNATIVES brace alternatives
+ * or MAX_EXPANDED_POSITIONS positions in all of them.
+ */
 export function compileGlob (pattern: string): CompiledGlob {
   const alternatives = expandBraces(pattern.toLowerCase()).map(parseAlternative)
+  if (alternatives.length > 1) {
+    let positions = 0
+    for (const alternative of alternatives) positions += alternative.minLength
+    if (positions > MAX_EXPANDED_POSITIONS) {
+      throw new GlobTooComplexError(`more than ${MAX_EXPANDED_POSITIONS} characters in its brace alternatives together`)
+    }
+  }
   const single = alternatives.length === 1 ? alternatives[0] : undefined
   const exact = single !== undefined && single.segments.length === 1 && single.segments[0]!.literal !== null
   return {
@@ -167,7 +185,7 @@ export function expandBraces (pattern: string): string[] {
   for (const option of group.options) {
     for (const expanded of expandBraces(prefix + option + suffix)) {
       results.push(expanded)
-      if (results.length > MAX_ALTERNATIVES) throw new GlobTooComplexError(`more than ${MAX_ALTERNATIVES} alternatives`)
+      if (results.length > MAX_ALTERNATIVES) throw new GlobTooComplexError(`more than ${MAX_ALTERNATIVES} brace alternatives`)
     }
   }
   return results

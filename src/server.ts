@@ -1,5 +1,4 @@
 import pino from 'pino'
-import pretty from 'pino-pretty'
 import { buildApp } from './app.js'
 import { ConfigError, helpText, parseCommand, type Config } from './config.js'
 import { loadSeedFile, SnapshotError } from './snapshot.js'
@@ -38,8 +37,9 @@ async function serve (config: Config): Promise<void> {
     throw error
   }
   // Readable lines in a terminal, JSON lines otherwise (containers, CI, log shippers).
+  // pino-pretty is loaded only for a terminal (start-up time: docs/PERFORMANCE.md).
   const logger = process.stdout.isTTY
-    ? pino({ level: config.logLevel }, pretty({ colorize: true, sync: true, ignore: 'pid,hostname,reqId' }))
+    ? pino({ level: config.logLevel }, (await import('pino-pretty')).default({ colorize: true, sync: true, ignore: 'pid,hostname,reqId' }))
     : pino({ level: config.logLevel })
   let app
   try {

@@ -54,6 +54,15 @@ describe('compileGlob', () => {
     assert.throws(() => expandBraces('{a,b}'.repeat(6)), GlobTooComplexError)
   })
 
+  test('brace alternatives are capped in total size too', () => {
+    // 32 alternatives of 25 positions (stars not counted): 800 > 512.
+    assert.throws(() => compileGlob(`*${'{a,b}'.repeat(5)}${'?'.repeat(20)}*`), (error: unknown) =>
+      error instanceof GlobTooComplexError && error.message === 'more than 512 characters in its brace alternatives together')
+    // 2 x 251 = 502, and any pattern without braces, whatever its length.
+    assert.equal(compileGlob(`{a,b}${'x'.repeat(250)}`).matches(`b${'x'.repeat(250)}`), true)
+    assert.equal(compileGlob(`*${'?'.repeat(600)}*`).matches('a'.repeat(600)), true)
+  })
+
   test('patterns that make micromatch backtrack stay fast (linear in the value)', () => {
     // micromatch's regex for `*a*a*a*a*b` does not finish on this value; the greedy
     // segment matcher answers at once. Counted in work, not time: a bounded loop.

@@ -1,4 +1,4 @@
-import { compileGlob, GlobTooComplexError, MAX_ALTERNATIVES } from '../glob.js'
+import { compileGlob, GlobTooComplexError } from '../glob.js'
 
 /** What the journal and faults know of a request before matching it. */
 export interface RequestKey {
@@ -35,7 +35,7 @@ export function compileMatch (match: RequestMatch): RequestMatcher {
       const compiled = compileGlob(match.path)
       glob = (value) => compiled.matches(value)
     } catch (error) {
-      if (error instanceof GlobTooComplexError) throw new MatchError(`path has more than ${MAX_ALTERNATIVES} brace alternatives`)
+      if (error instanceof GlobTooComplexError) throw new MatchError(`path has ${error.message}`)
       throw error
     }
   }

@@ -176,7 +176,10 @@ export class SqliteInviteStore implements InviteStore {
       clearOutbox: db.prepare('DELETE FROM outbox'),
       // Rows changed by every INSERT/UPDATE/DELETE on this connection, whatever method ran it.
       // (0.15 µs; `PRAGMA data_version`, which would also see other connections, costs 10 µs.)
-      totalChanges: db.prepare<[], number>('SELECT total_changes()').pluck(true)
+      totalChanges: db.prepare<[], number>('SELECT total_changes()').pluck(true),
+      begin: db.prepare('BEGIN'),
+      commit: db.prepare('COMMIT'),
+      rollback: db.prepare('ROLLBACK')
     }
     db.function(GLOB_FUNCTION, { directOnly: true }, (value: unknown) =>
       this.#activeGlob !== undefined && typeof value === 'string' && this.#activeGlob.matches(value) ? 1 : 0)
@@ -410,7 +413,19 @@ export class SqliteInviteStore implements InviteStore {
    * the benchmark's seed of 100k invites, commit once instead of once per invite.
    */
   transaction<T> (fn: () => T): T {
-    return this.#db.transaction(fn)()
+    if (this.#db.inTransaction) return this.#db.transaction(fn)()
+    // Prepared BEGIN/COMMIT: better-sqlite3's db.transaction(fn) builds a wrapper per call,
+    // a measurable part of a POST (performance: docs/PERFORMANCE.md).
+    const s = this.#statements
+    s.begin.run()
+    try {
+      const result = fn()
+      s.commit.run()
+      return result
+    } catch (error) {
+      if (this.#db.inTransaction) s.rollback.run()
+      throw error
+    }
   }
 
   signingKey (): Buffer {

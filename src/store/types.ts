@@ -150,6 +150,8 @@ export interface InviteStore {
    */
   consumeInvite: (inviteId: string, member?: MemberRecord) => boolean
   addOutboxMessage: (message: OutboxMessage) => void
+  /** Runs `fn` in one transaction: every write it makes commits, or none does (it throws). */
+  transaction: <T>(fn: () => T) => T
   /** Newest first; only to `email` (lower-cased) when given. */
   listOutbox: (email?: string) => OutboxMessage[]
   clearOutbox: () => void

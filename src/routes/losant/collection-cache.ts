@@ -10,6 +10,9 @@ import type { InviteRecord } from '../../store/types.js'
  *   made: `now > inviteDate + ttl` is false for every invite it showed unexpired and true
  *   for every one it showed expired (so moving the clock either way is seen).
  * Bounded by total bytes; the oldest entries go first.
+ *
+ * An entry may also keep the records it was made from (`keepRecords`): a write that
+ * changes one invite patches them (see `records`) instead of reading the org again.
  */
 export class CollectionCache {
   readonly #entries = new Map<string, Entry>()
@@ -31,8 +34,17 @@ export class CollectionCache {
     return entry.json
   }
 
+  /**
+   * The records an entry made under `version` was made from, when it kept them (whatever
+   * the clock: records do not depend on it), or undefined.
+   */
+  records (key: string, version: number): readonly InviteRecord[] | undefined {
+    if (version !== this.#version) return undefined
+    return this.#entries.get(key)?.records
+  }
+
   /** Keeps `json` (as UTF-8 bytes: encoded once, not per answer) and returns those bytes. */
-  set (key: string, version: number, now: number, records: readonly InviteRecord[], json: string): Buffer {
+  set (key: string, version: number, now: number, records: readonly InviteRecord[], json: string, keepRecords = false): Buffer {
     const bytes = Buffer.from(json)
     if (version !== this.#version) this.#clear(version)
     if (bytes.length > this.#maxBytes / 4) return bytes
@@ -51,7 +63,7 @@ export class CollectionCache {
       this.#bytes -= previous.json.length
       this.#entries.delete(key)
     }
-    this.#entries.set(key, { json: bytes, after, until })
+    this.#entries.set(key, keepRecords ? { json: bytes, after, until, records } : { json: bytes, after, until })
     this.#bytes += bytes.length
     for (const [oldest, entry] of this.#entries) {
       if (this.#bytes <= this.#maxBytes) break
@@ -73,4 +85,25 @@ interface Entry {
   /** Valid for `after < now <= until`. */
   after: number
   until: number
+  records?: readonly InviteRecord[]
+}
+
+/**
+ * An org's records in the default order (inviteDate descending, then id descending, as the
+ * store lists them) after `invite` was created or replaced: the same list the store would
+ * read back, without reading it.
+ */
+export function withUpsertedInvite (records: readonly InviteRecord[], invite: InviteRecord): InviteRecord[] {
+  const out: InviteRecord[] = []
+  let placed = false
+  for (const record of records) {
+    if (record.id === invite.id) continue
+    if (!placed && (record.inviteDate < invite.inviteDate || (record.inviteDate === invite.inviteDate && record.id < invite.id))) {
+      out.push(invite)
+      placed = true
+    }
+    out.push(record)
+  }
+  if (!placed) out.push(invite)
+  return out
 }

@@ -2,7 +2,7 @@ import { Type } from '@sinclair/typebox'
 import type { FastifyReply } from 'fastify'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { errors } from '../../errors.js'
-import { compileGlob, GlobTooComplexError, MAX_ALTERNATIVES } from '../../glob.js'
+import { compileGlob, GlobTooComplexError } from '../../glob.js'
 import { newInviteToken, newObjectId } from '../../ids.js'
 import { recordInviteSent } from '../../invites.js'
 import { ObjectIdSchema } from '../../schemas/common.js'
@@ -10,7 +10,7 @@ import { ErrorSchema } from '../../schemas/error.js'
 import { OrgInviteCollectionSchema, OrgInviteListQuerySchema } from '../../schemas/orgInviteCollection.js'
 import { OrgInvitePostSchema } from '../../schemas/orgInvitePost.js'
 import type { InviteListQuery } from '../../store/types.js'
-import { CollectionCache } from './collection-cache.js'
+import { CollectionCache, withUpsertedInvite } from './collection-cache.js'
 import { normalizeId, requireOrg } from './lookup.js'
 import { presentCollection, wantsLinks } from './present.js'
 
@@ -79,7 +79,7 @@ const instanceOrgInvites: FastifyPluginAsyncTypebox = async (app) => {
       try {
         query.filter = { field: filterField, glob: compileGlob(filter) }
       } catch (error) {
-        if (error instanceof GlobTooComplexError) throw errors.validation(`filter has more than ${MAX_ALTERNATIVES} brace alternatives`)
+        if (error instanceof GlobTooComplexError) throw errors.validation(`filter has ${error.message}`)
         throw error
       }
     }
@@ -92,7 +92,9 @@ const instanceOrgInvites: FastifyPluginAsyncTypebox = async (app) => {
       ...(filtered ? { filterField, filter } : {})
     }, now, links)
     if (cache === undefined || version === undefined) return body
-    return sendSerialized(reply, cache.set(key, version, now, records, serialize(reply, body)))
+    // The default order's records are kept too: the next POST patches them (below).
+    const keep = !filtered && sortField === 'inviteDate' && sortDirection === 'desc'
+    return sendSerialized(reply, cache.set(key, version, now, records, serialize(reply, body), keep))
   })
 
   app.post(PATH, {
@@ -110,22 +112,35 @@ const instanceOrgInvites: FastifyPluginAsyncTypebox = async (app) => {
     requireOrg(store, instanceId, orgId)
     const now = clock.now()
     const { email, ...roles } = request.body
-    const invite = store.upsertInvite(instanceId, orgId, {
-      ...roles,
-      id: newObjectId(now),
-      email: email.toLowerCase(),
-      inviteDate: now,
-      ttl: emulator.inviteTtlMs,
-      token: newInviteToken()
-    })
-    recordInviteSent(emulator, invite)
-    const records = store.listInvites({ instanceId, orgId, sortField: 'inviteDate', sortDirection: 'desc' })
     const links = wantsLinks(request.query)
+    const key = listingKey(links, instanceId, orgId, 'inviteDate', 'desc')
+    // The org's default-order records as the last listing left them, if nothing has been
+    // written since (performance: the POST then patches them instead of reading the org).
+    const before = store.dataVersion?.()
+    const known = cache === undefined || before === undefined
+      ? undefined
+      : cache.records(key, before) ?? cache.records(listingKey(!links, instanceId, orgId, 'inviteDate', 'desc'), before)
+    // The invite and its e-mail, together or not at all.
+    const invite = store.transaction(() => {
+      const written = store.upsertInvite(instanceId, orgId, {
+        ...roles,
+        id: newObjectId(now),
+        email: email.toLowerCase(),
+        inviteDate: now,
+        ttl: emulator.inviteTtlMs,
+        token: newInviteToken()
+      })
+      recordInviteSent(emulator, written)
+      return written
+    })
+    const records = known === undefined
+      ? store.listInvites({ instanceId, orgId, sortField: 'inviteDate', sortDirection: 'desc' })
+      : withUpsertedInvite(known, invite)
     const body = presentCollection(records, { instanceId, orgId, sortField: 'inviteDate', sortDirection: 'desc' }, now, links)
     reply.code(201)
     if (cache === undefined || store.dataVersion === undefined) return body
     // The answer is also the next default-order GET's: cached for it (write, then read).
-    return sendSerialized(reply, cache.set(listingKey(links, instanceId, orgId, 'inviteDate', 'desc'), store.dataVersion(), now, records, serialize(reply, body)))
+    return sendSerialized(reply, cache.set(key, store.dataVersion(), now, records, serialize(reply, body), true))
   })
 }
 

@@ -52,4 +52,37 @@ describe('listing cache', () => {
     expectStatus(await world.app.inject({ method: 'POST', url: '/_emulator/instances', payload: {} }), 201)
     assert.deepEqual(await get(world, '?filterField=role&filter=adm*'), cached)
   })
+
+  test('a POST after a listing answers what a fresh listing says (re-invites, new invites, clock moved back)', async (t) => {
+    const clock = new Clock()
+    const world = await buildWorld(t, { clock })
+    for (const email of ['a@x.io', 'b@x.io', 'c@x.io']) expectStatus(await postInvite(world, { email, role: 'view' }), 201)
+    const fresh = async (): Promise<string> => {
+      // An unrelated write first: nothing comes from the cache.
+      expectStatus(await world.app.inject({ method: 'POST', url: '/_emulator/instances', payload: {} }), 201)
+      return (await get(world)).body
+    }
+    const steps: Array<{ email: string, offset: number, links: boolean }> = [
+      { email: 'b@x.io', offset: 0, links: true },
+      { email: 'd@x.io', offset: 0, links: false },
+      { email: 'a@x.io', offset: -60_000, links: true },
+      { email: 'c@x.io', offset: -60_000, links: true }
+    ]
+    for (const step of steps) {
+      await get(world, step.links ? '' : '?_links=false')
+      clock.setOffset(step.offset)
+      const posted = expectStatus(await world.app.inject({
+        method: 'POST',
+        url: `${world.invitesPath}${step.links ? '' : '?_links=false'}`,
+        headers: { ...world.auth, 'content-type': 'application/json' },
+        payload: { email: step.email, role: 'edit' }
+      }), 201)
+      const expected = JSON.parse(await fresh())
+      if (!step.links) {
+        delete expected._links
+        for (const item of expected.items) delete item._links
+      }
+      assert.deepEqual(JSON.parse(posted.body), expected)
+    }
+  })
 })

@@ -258,7 +258,8 @@ describe('GET /instances/{instanceId}/orgs/{orgId}/invites', () => {
     ['?filterField=id&filter=x', 'filterField must be an enum value'],
     ['?sortField=email&sortField=role', 'sortField is the wrong type'],
     [`?filterField=email&filter=${'a'.repeat(257)}`, 'filter has longer length than allowed'],
-    [`?filterField=email&filter=${encodeURIComponent('{a,b}{a,b}{a,b}{a,b}{a,b}{a,b}')}`, 'filter has more than 32 brace alternatives']
+    [`?filterField=email&filter=${encodeURIComponent('{a,b}{a,b}{a,b}{a,b}{a,b}{a,b}')}`, 'filter has more than 32 brace alternatives'],
+    [`?filterField=email&filter=${encodeURIComponent(`*${'{a,b}'.repeat(5)}${'?'.repeat(228)}z*`)}`, 'filter has more than 512 characters in its brace alternatives together']
   ]
   for (const [query, message] of invalidQueries) {
     test(`400 for ${query.slice(0, 60)}: ${message}`, async (t) => {
