@@ -4,7 +4,7 @@ import { extractToken } from './auth/extract.js'
 import { hasAcceptedScope, type LosantAction } from './auth/scopes.js'
 import type { TokenGrant, TokenService } from './auth/tokens.js'
 import { errors } from './errors.js'
-import { compileValidator, type Validator } from './validation.js'
+import { lazyValidator, type Validator } from './validation.js'
 
 /**
  * Who may call a route, declared in its `config.policy`:
@@ -64,12 +64,6 @@ export function installRequestChecks (routeOptions: RouteOptions, deps: Pipeline
   }
   const existing = routeOptions.preValidation
   routeOptions.preValidation = existing === undefined ? [check] : [check, ...(Array.isArray(existing) ? existing : [existing])]
-}
-
-/** A validator compiled when it first runs. */
-function lazyValidator (schema: object, base: string, rootName?: string): Validator {
-  let compiled: Validator | undefined
-  return (value) => (compiled ??= compileValidator(schema, base, rootName))(value)
 }
 
 function validate (

@@ -2,12 +2,12 @@ import { readFileSync } from 'node:fs'
 import { newInviteToken, newObjectId } from './ids.js'
 import { SnapshotSchema, type Snapshot } from './schemas/snapshot.js'
 import type { InviteRecord, StoreDump } from './store/types.js'
-import { compileValidator } from './validation.js'
+import { lazyValidator } from './validation.js'
 
 /** A snapshot or seed that cannot be applied; the message says where and why. */
 export class SnapshotError extends Error {}
 
-const validateShape = compileValidator(SnapshotSchema, '', 'snapshot')
+const validateShape = lazyValidator(SnapshotSchema, '', 'snapshot')
 
 /**
  * Checks a snapshot (or seed) before anything is applied: its shape against the schema,

@@ -65,6 +65,12 @@ export function formatValidationError (error: ErrorObject, base: string, rootNam
 
 export type Validator = (value: unknown) => string | null
 
+/** As compileValidator, compiled when it first runs: start-up compiles nothing (docs/PERFORMANCE.md). */
+export function lazyValidator (schema: object, base: string, rootName?: string): Validator {
+  let compiled: Validator | undefined
+  return (value) => (compiled ??= compileValidator(schema, base, rootName))(value)
+}
+
 /** Compiles a schema once; the result answers the first error's message, or null. */
 export function compileValidator (schema: object, base: string, rootName: string = base === '' ? 'body' : base): Validator {
   const validate: ValidateFunction = ajv.compile(schema)

@@ -1,11 +1,11 @@
 import { FaultSpecSchema, type Fault, type FaultSpec } from '../schemas/harness.js'
-import { compileValidator } from '../validation.js'
+import { lazyValidator } from '../validation.js'
 import { compileMatch, MatchError, type RequestKey, type RequestMatcher } from './match.js'
 
 /** A fault spec that cannot be applied; the control route answers it as a 400 `Validation`. */
 export class FaultSpecError extends Error {}
 
-const validateSpec = compileValidator(FaultSpecSchema, 'fault')
+const validateSpec = lazyValidator(FaultSpecSchema, 'fault')
 
 /** Checks a spec from the programmatic API against the same schema the route uses. */
 export function parseFaultSpec (spec: unknown): FaultSpec {
