@@ -60,8 +60,7 @@ const { Clock } = await import(modulePath('clock'))
 const { newObjectId } = await import(modulePath('ids'))
 const EMULATOR = args.source
   ? [process.execPath, '--import', 'tsx', join(ROOT, 'src', 'server.ts')]
-  // As `npm start` and the image run it (docs/PERFORMANCE.md, memory).
-  : [process.execPath, '--max-semi-space-size=1', join(ROOT, 'dist', 'src', 'server.js')]
+  : [process.execPath, join(ROOT, 'dist', 'src', 'server.js')]
 const BASELINE = [process.execPath, join(ROOT, 'bench', 'baseline-server.mjs')]
 
 // ---- processes --------------------------------------------------------------------
