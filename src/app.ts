@@ -163,7 +163,7 @@ function installJsonBodyParser (app: FastifyInstance): void {
       return
     }
     if (nestingDepth(text) > MAX_JSON_DEPTH) {
-      done(errors.validation(`Request body is nested more than ${MAX_JSON_DEPTH} levels deep`), undefined)
+      done(errors.nestedTooDeep(MAX_JSON_DEPTH), undefined)
       return
     }
     try {
@@ -177,9 +177,7 @@ function installJsonBodyParser (app: FastifyInstance): void {
 const FASTIFY_CLIENT_ERRORS: Record<string, (error: { message: string }, bodyLimit: number, contentType: string | undefined) => LosantError> = {
   FST_ERR_CTP_BODY_TOO_LARGE: (_e, limit) => errors.payloadTooLarge(limit),
   FST_ERR_CTP_INVALID_MEDIA_TYPE: (_e, _l, type) => errors.unsupportedMediaType(type),
-  FST_ERR_CTP_INVALID_CONTENT_LENGTH: () => errors.validation('Content-Length does not match the body'),
-  FST_ERR_CTP_EMPTY_JSON_BODY: () => errors.validation('Request body is not valid JSON'),
-  FST_ERR_CTP_INVALID_JSON_BODY: () => errors.malformedJson()
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: () => errors.validation('Content-Length does not match the body')
 }
 
 /** One error handler: every error leaves in Losant's shape; 5xx are logged and say nothing internal. */

@@ -25,6 +25,7 @@ export class LosantError extends Error {
 export const errors = {
   validation: (message: string) => new LosantError(400, 'Validation', message),
   malformedJson: () => new LosantError(400, 'Validation', 'Request body is not valid JSON'),
+  nestedTooDeep: (maxDepth: number) => new LosantError(400, 'Validation', `Request body is nested more than ${maxDepth} levels deep`),
   invalidToken: () => new LosantError(401, 'Unauthorized', 'Invalid access token'),
   expiredToken: () => new LosantError(401, 'Unauthorized', 'Access token has expired'),
   forbidden: () => new LosantError(403, 'Forbidden', 'Access is forbidden'),

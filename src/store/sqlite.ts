@@ -127,10 +127,7 @@ export class SqliteInviteStore implements InviteStore {
       getOrg: db.prepare<[string, string], OrgRecord>('SELECT instance_id AS instanceId, id, name FROM orgs WHERE instance_id = ? AND id = ?'),
       insertInstance: db.prepare('INSERT INTO instances (id, name) VALUES (?, ?)'),
       insertOrg: db.prepare('INSERT INTO orgs (instance_id, id, name) VALUES (?, ?, ?)'),
-      upsertInvite: db.prepare<unknown[], InviteRow>(`
-        INSERT INTO invites (id, instance_id, org_id, email, email_reversed, role, invite_date, ttl,
-                             application_roles, dashboard_roles, disallow_transfer, token)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+      upsertInvite: db.prepare<unknown[], InviteRow>(`${INSERT_INVITE}
         ON CONFLICT (instance_id, org_id, email) DO UPDATE SET
           role = excluded.role, invite_date = excluded.invite_date, ttl = excluded.ttl,
           application_roles = excluded.application_roles, dashboard_roles = excluded.dashboard_roles,
@@ -146,10 +143,7 @@ export class SqliteInviteStore implements InviteStore {
       deleteOrg: db.prepare('DELETE FROM orgs WHERE instance_id = ? AND id = ?'),
       allInvites: db.prepare<[], InviteRow>('SELECT * FROM invites ORDER BY rowid'),
       allMembers: db.prepare<[], MemberRecord>('SELECT instance_id AS instanceId, org_id AS orgId, email, role FROM members ORDER BY rowid'),
-      insertInvite: db.prepare(`
-        INSERT INTO invites (id, instance_id, org_id, email, email_reversed, role, invite_date, ttl,
-                             application_roles, dashboard_roles, disallow_transfer, token)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+      insertInvite: db.prepare(INSERT_INVITE),
       insertMember: db.prepare('INSERT INTO members (instance_id, org_id, email, role) VALUES (?, ?, ?, ?)'),
       insertToken: db.prepare('INSERT INTO static_tokens (token, scope, instance_id) VALUES (?, ?, ?)'),
       clearTokens: db.prepare('DELETE FROM static_tokens'),
@@ -451,7 +445,13 @@ export class SqliteInviteStore implements InviteStore {
   }
 }
 
-/** An invite as the invites table's columns, in the order the INSERTs name them. */
+/** The one INSERT of an invite; its values come from inviteColumns(). */
+const INSERT_INVITE = `
+  INSERT INTO invites (id, instance_id, org_id, email, email_reversed, role, invite_date, ttl,
+                       application_roles, dashboard_roles, disallow_transfer, token)
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+
+/** An invite as the invites table's columns, in the order INSERT_INVITE names them. */
 function inviteColumns (invite: InviteWrite & { instanceId: string, orgId: string }): unknown[] {
   return [
     invite.id, invite.instanceId, invite.orgId, invite.email, reverseString(invite.email), invite.role, invite.inviteDate, invite.ttl,
