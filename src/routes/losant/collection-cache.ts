@@ -24,6 +24,7 @@ export class CollectionCache {
     this.#maxBytes = maxBytes
   }
 
+  /** The entry's answer as UTF-8 bytes (encoded on its first hit, then sent as they are). */
   get (key: string, version: number, now: number): Buffer | undefined {
     if (version !== this.#version) {
       this.#clear(version)
@@ -31,7 +32,7 @@ export class CollectionCache {
     }
     const entry = this.#entries.get(key)
     if (entry === undefined || !(now > entry.after && now <= entry.until)) return undefined
-    return entry.json
+    return (entry.bytes ??= Buffer.from(entry.json))
   }
 
   /**
@@ -43,11 +44,14 @@ export class CollectionCache {
     return this.#entries.get(key)?.records
   }
 
-  /** Keeps `json` (as UTF-8 bytes: encoded once, not per answer) and returns those bytes. */
-  set (key: string, version: number, now: number, records: readonly InviteRecord[], json: string, keepRecords = false): Buffer {
-    const bytes = Buffer.from(json)
+  /**
+   * Keeps `json`. Its size is counted as twice its length: the string, and the bytes a
+   * hit encodes once (a POST's answer is often replaced by the next POST before any GET).
+   */
+  set (key: string, version: number, now: number, records: readonly InviteRecord[], json: string, keepRecords = false): void {
     if (version !== this.#version) this.#clear(version)
-    if (bytes.length > this.#maxBytes / 4) return bytes
+    const size = 2 * json.length
+    if (size > this.#maxBytes / 4) return
     let after = -Infinity
     let until = Infinity
     for (const record of records) {
@@ -60,17 +64,16 @@ export class CollectionCache {
     }
     const previous = this.#entries.get(key)
     if (previous !== undefined) {
-      this.#bytes -= previous.json.length
+      this.#bytes -= previous.size
       this.#entries.delete(key)
     }
-    this.#entries.set(key, keepRecords ? { json: bytes, after, until, records } : { json: bytes, after, until })
-    this.#bytes += bytes.length
+    this.#entries.set(key, { json, bytes: undefined, size, after, until, records: keepRecords ? records : undefined })
+    this.#bytes += size
     for (const [oldest, entry] of this.#entries) {
       if (this.#bytes <= this.#maxBytes) break
       this.#entries.delete(oldest)
-      this.#bytes -= entry.json.length
+      this.#bytes -= entry.size
     }
-    return bytes
   }
 
   #clear (version: number): void {
@@ -81,11 +84,14 @@ export class CollectionCache {
 }
 
 interface Entry {
-  json: Buffer
+  json: string
+  bytes: Buffer | undefined
+  /** What it counts for against the bound. */
+  size: number
   /** Valid for `after < now <= until`. */
   after: number
   until: number
-  records?: readonly InviteRecord[]
+  records: readonly InviteRecord[] | undefined
 }
 
 /**

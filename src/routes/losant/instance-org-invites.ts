@@ -7,12 +7,14 @@ import { newInviteToken, newObjectId } from '../../ids.js'
 import { recordInviteSent } from '../../invites.js'
 import { ObjectIdSchema } from '../../schemas/common.js'
 import { ErrorSchema } from '../../schemas/error.js'
-import { OrgInviteCollectionSchema, OrgInviteListQuerySchema } from '../../schemas/orgInviteCollection.js'
+import { OrgInviteSchema, type OrgInvite } from '../../schemas/orgInvite.js'
+import { OrgInviteCollectionSchema, OrgInviteListQuerySchema, type OrgInviteCollection } from '../../schemas/orgInviteCollection.js'
 import { OrgInvitePostSchema } from '../../schemas/orgInvitePost.js'
 import type { InviteListQuery } from '../../store/types.js'
 import { CollectionCache, withUpsertedInvite } from './collection-cache.js'
+import { InviteJsonCache, serializeCollection, type CollectionSerializers } from './collection-json.js'
 import { normalizeId, requireOrg } from './lookup.js'
-import { presentCollection, wantsLinks } from './present.js'
+import { wantsLinks } from './present.js'
 
 const PATH = '/instances/:instanceId/orgs/:orgId/invites'
 
@@ -26,14 +28,17 @@ export const errorResponses = { 400: ErrorSchema, 401: ErrorSchema, 403: ErrorSc
 /** What Fastify sets for a serialized object: cached strings leave with the same header. */
 const JSON_TYPE = 'application/json; charset=utf-8'
 
-/** Sends a body serialized here (bytes with a JSON type: Fastify sends them as they are). */
-function sendSerialized (reply: unknown, json: Buffer): FastifyReply {
+/** Sends a body serialized here (a string or bytes with a JSON type: Fastify sends them as they are). */
+function sendSerialized (reply: unknown, json: string | Buffer): FastifyReply {
   return (reply as FastifyReply).type(JSON_TYPE).send(json)
 }
 
-/** The route's own serializer (its response schema for the status set): the bytes Fastify would send. */
-function serialize (reply: unknown, body: unknown): string {
-  return (reply as FastifyReply).serialize(body) as string
+/** The route's own serializers for a status (its response schema, and the invite's within it). */
+function routeSerializers (reply: unknown, status: number): CollectionSerializers {
+  const r = reply as FastifyReply
+  const collection = r.getSerializationFunction(String(status)) as ((body: OrgInviteCollection) => string) | undefined
+  if (collection === undefined) throw new Error(`no response schema for ${status}`)
+  return { collection, item: r.compileSerializationSchema(OrgInviteSchema) as (invite: OrgInvite) => string }
 }
 
 /** A listing's cache key: everything its answer depends on but the data and the clock. */
@@ -48,6 +53,10 @@ const instanceOrgInvites: FastifyPluginAsyncTypebox = async (app) => {
   const { store, clock } = emulator
   // Performance (docs/PERFORMANCE.md): answers serialized once, reused until a write or an expiry.
   const cache = store.dataVersion === undefined ? undefined : new CollectionCache()
+  const inviteJson = new InviteJsonCache()
+  emulator.onReset(() => inviteJson.clear())
+  let listSerializers: CollectionSerializers | undefined
+  let postSerializers: CollectionSerializers | undefined
 
   app.get(PATH, {
     schema: {
@@ -84,17 +93,17 @@ const instanceOrgInvites: FastifyPluginAsyncTypebox = async (app) => {
       }
     }
     const records = store.listInvites(query)
-    const body = presentCollection(records, {
+    const json = serializeCollection(records, {
       instanceId,
       orgId,
       sortField,
       sortDirection,
       ...(filtered ? { filterField, filter } : {})
-    }, now, links)
-    if (cache === undefined || version === undefined) return body
+    }, now, links, inviteJson, listSerializers ??= routeSerializers(reply, 200))
     // The default order's records are kept too: the next POST patches them (below).
     const keep = !filtered && sortField === 'inviteDate' && sortDirection === 'desc'
-    return sendSerialized(reply, cache.set(key, version, now, records, serialize(reply, body), keep))
+    if (cache !== undefined && version !== undefined) cache.set(key, version, now, records, json, keep)
+    return sendSerialized(reply, json)
   })
 
   app.post(PATH, {
@@ -109,7 +118,6 @@ const instanceOrgInvites: FastifyPluginAsyncTypebox = async (app) => {
   }, async (request, reply) => {
     const instanceId = normalizeId(request.params.instanceId)
     const orgId = normalizeId(request.params.orgId)
-    requireOrg(store, instanceId, orgId)
     const now = clock.now()
     const { email, ...roles } = request.body
     const links = wantsLinks(request.query)
@@ -120,6 +128,8 @@ const instanceOrgInvites: FastifyPluginAsyncTypebox = async (app) => {
     const known = cache === undefined || before === undefined
       ? undefined
       : cache.records(key, before) ?? cache.records(listingKey(!links, instanceId, orgId, 'inviteDate', 'desc'), before)
+    // Records listed under this data version mean the org exists: no need to look it up.
+    if (known === undefined) requireOrg(store, instanceId, orgId)
     // The invite and its e-mail, together or not at all.
     const invite = store.transaction(() => {
       const written = store.upsertInvite(instanceId, orgId, {
@@ -136,11 +146,11 @@ const instanceOrgInvites: FastifyPluginAsyncTypebox = async (app) => {
     const records = known === undefined
       ? store.listInvites({ instanceId, orgId, sortField: 'inviteDate', sortDirection: 'desc' })
       : withUpsertedInvite(known, invite)
-    const body = presentCollection(records, { instanceId, orgId, sortField: 'inviteDate', sortDirection: 'desc' }, now, links)
-    reply.code(201)
-    if (cache === undefined || store.dataVersion === undefined) return body
+    const json = serializeCollection(records, { instanceId, orgId, sortField: 'inviteDate', sortDirection: 'desc' }, now, links,
+      inviteJson, postSerializers ??= routeSerializers(reply, 201))
     // The answer is also the next default-order GET's: cached for it (write, then read).
-    return sendSerialized(reply, cache.set(key, store.dataVersion(), now, records, serialize(reply, body), true))
+    if (cache !== undefined && store.dataVersion !== undefined) cache.set(key, store.dataVersion(), now, records, json, true)
+    return sendSerialized(reply.code(201), json)
   })
 }
 

@@ -25,27 +25,6 @@ export function presentInvite (record: InviteRecord, now: number, links: boolean
   return invite
 }
 
-/**
- * Presented invites by record, with and without links (performance: docs/PERFORMANCE.md):
- * records are immutable, and a POST's answer reuses the previous listing's records but
- * one, so most of its items are already presented. Reused while `hasExpired` is the same.
- */
-const presented = new WeakMap<InviteRecord, { links?: OrgInvite, plain?: OrgInvite }>()
-
-function presentCached (record: InviteRecord, now: number, links: boolean): OrgInvite {
-  let forms = presented.get(record)
-  if (forms === undefined) {
-    forms = {}
-    presented.set(record, forms)
-  }
-  const known = links ? forms.links : forms.plain
-  if (known !== undefined && known.hasExpired === hasExpired(record, now)) return known
-  const invite = presentInvite(record, now, links)
-  if (links) forms.links = invite
-  else forms.plain = invite
-  return invite
-}
-
 export interface CollectionParts {
   instanceId: string
   orgId: string
@@ -55,10 +34,14 @@ export interface CollectionParts {
   filter?: string
 }
 
-export function presentCollection (records: InviteRecord[], parts: CollectionParts, now: number, links: boolean): OrgInviteCollection {
+/**
+ * A collection as a client sees it, but with `items` left empty: the route fills them in
+ * from each invite's cached JSON (collection-json.ts).
+ */
+export function presentEnvelope (count: number, parts: CollectionParts, links: boolean): OrgInviteCollection {
   const collection: OrgInviteCollection = {
-    items: records.map((record) => presentCached(record, now, links)),
-    count: records.length,
+    items: [],
+    count,
     instanceId: parts.instanceId,
     orgId: parts.orgId,
     sortField: parts.sortField,

@@ -1,0 +1,69 @@
+import assert from 'node:assert/strict'
+import { test } from 'node:test'
+import fc from 'fast-check'
+import Fastify from 'fastify'
+import { InviteJsonCache, serializeCollection, type CollectionSerializers } from '../../../src/routes/losant/collection-json.js'
+import { presentEnvelope, presentInvite, type CollectionParts } from '../../../src/routes/losant/present.js'
+import { OrgInviteSchema, type OrgInvite } from '../../../src/schemas/orgInvite.js'
+import { OrgInviteCollectionSchema, type OrgInviteCollection } from '../../../src/schemas/orgInviteCollection.js'
+import type { InviteRecord } from '../../../src/store/types.js'
+
+// A collection built from cached invite JSON must be byte for byte what the route's own
+// serializer makes of the whole presented collection, whatever changed between calls. The
+// records are variants of one invite per id, each differing from it in one presented field
+// (or none), met again as the same object (a POST reuses the last listing's records) or as
+// a fresh copy (a new read), under other clocks (expiry) and both link settings; with 5 ids
+// and a bound of 4 the cache also drops everything now and then.
+const ID_POOL = ['5f0000000000000000000001', '5f0000000000000000000002', '5f0000000000000000000003', '5f0000000000000000000004', '5f0000000000000000000005']
+function variants (id: string): InviteRecord[] {
+  const base: InviteRecord = { id, instanceId: '5f00000000000000000000b1', orgId: '5f00000000000000000000c1', email: 'quote"back\\slash@x.io', role: 'view', inviteDate: 0, ttl: 1000, token: 't' }
+  const roles = [{ resourceId: '5f00000000000000000000aa', role: 'view' as const }]
+  return [
+    base,
+    { ...base, email: 'ünï@x.io' },
+    { ...base, role: 'admin' },
+    { ...base, inviteDate: 5000 },
+    { ...base, ttl: 6000 },
+    { ...base, instanceId: '5f00000000000000000000b2' },
+    { ...base, orgId: '5f00000000000000000000c2' },
+    { ...base, disallowTransfer: true },
+    { ...base, disallowTransfer: false },
+    { ...base, applicationRoles: roles },
+    { ...base, applicationRoles: [{ ...roles[0]!, role: 'none' }] },
+    { ...base, dashboardRoles: roles },
+    { ...base, dashboardRoles: [{ ...roles[0]!, role: 'collaborate' }] }
+  ]
+}
+const RECORDS = ID_POOL.flatMap(variants)
+const recordArb = fc.tuple(fc.constantFrom(...RECORDS), fc.boolean()).map(([record, copy]) => copy ? structuredClone(record) : record)
+
+test('a collection from cached invite JSON is the bytes of the route serializer, across changes, clocks and links', async (t) => {
+  const app = Fastify()
+  t.after(async () => app.close())
+  const cache = new InviteJsonCache(4)
+  let runs = 0
+  const check = (serializers: CollectionSerializers, serializeWhole: (body: OrgInviteCollection) => string): void => {
+    fc.assert(fc.property(
+      fc.array(recordArb, { maxLength: 6 }),
+      fc.constantFrom(500, 2000, 7000, 12_000),
+      fc.boolean(),
+      fc.option(fc.constantFrom('a*', 'ünï*'), { nil: undefined }),
+      (records, now, links, filter) => {
+        const parts: CollectionParts = { instanceId: 'i', orgId: 'o', sortField: 'email', sortDirection: 'asc', ...(filter === undefined ? {} : { filterField: 'email', filter }) }
+        const whole = serializeWhole({ ...presentEnvelope(records.length, parts, links), items: records.map((record) => presentInvite(record, now, links)) })
+        assert.equal(serializeCollection(records, parts, now, links, cache, serializers), whole)
+        runs++
+      }
+    ), { numRuns: 1000 })
+  }
+  app.get('/', { schema: { response: { 200: OrgInviteCollectionSchema } } }, async (_request, reply) => {
+    const serializers: CollectionSerializers = {
+      collection: reply.getSerializationFunction('200') as (body: OrgInviteCollection) => string,
+      item: reply.compileSerializationSchema(OrgInviteSchema) as (invite: OrgInvite) => string
+    }
+    check(serializers, (body) => reply.serialize(body) as string)
+    return reply.type('application/json').send('{}')
+  })
+  assert.equal((await app.inject({ method: 'GET', url: '/' })).statusCode, 200)
+  assert.equal(runs, 1000)
+})
