@@ -3,8 +3,8 @@
 #   docker run --rm -p 8080:8080 -v emulator-data:/data losant-invites-emulator
 # The README's "Docker" section lists every environment variable the server reads.
 
-# ---- build: TypeScript to dist/ (and the server bundled into dist/server.mjs),
-#      better-sqlite3's native addon, then production deps only
+# ---- build: better-sqlite3's native addon, TypeScript to dist/ and the bundled server
+#      (dist/server.mjs, .cjs and its V8 code cache), then production deps only
 FROM node:20-bookworm-slim AS build
 
 # node-gyp's toolchain, for when better-sqlite3 has no prebuilt binary to download
@@ -17,6 +17,7 @@ WORKDIR /app
 # Dependencies first, so a change under src/ reuses this layer (and its native build).
 # --ignore-scripts skips our own `prepare` (there is no src/ yet); `npm rebuild` then runs
 # better-sqlite3's install script: a prebuilt binary, or a compile with the toolchain above.
+# (esbuild, which the build uses, finds its binary without its install script.)
 COPY package.json package-lock.json ./
 RUN --mount=type=cache,target=/root/.npm \
   npm ci --no-audit --no-fund --ignore-scripts \
@@ -67,5 +68,6 @@ HEALTHCHECK --interval=10s --timeout=3s --start-period=10s --retries=3 \
 
 # The base image's entrypoint execs this, so node is PID 1 and receives SIGTERM itself
 # (the server closes, finishes requests in flight, closes the database and exits 0).
-# dist/server.mjs is the whole server in one file (scripts/bundle.mjs): a faster start.
+# dist/server.mjs runs the whole server bundled into one file with its V8 code cache,
+# made by the build stage's node, the same as this one (scripts/bundle.mjs): a faster start.
 CMD ["node", "dist/server.mjs"]

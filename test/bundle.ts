@@ -5,10 +5,11 @@ import { fileURLToPath } from 'node:url'
 let built: string | undefined
 
 /**
- * The server as `npm start`, the package's command and the Docker image run it: one file
- * bundled by scripts/bundle.mjs, here from the current src/ (never a stale build), once
- * per test process. It is written into dist/ beside the real dist/server.mjs, so it finds
- * node_modules and package.json the same way, and removed when the process exits.
+ * The server as `npm start`, the package's command and the Docker image run it: the entry
+ * point, bundle and code cache of scripts/bundle.mjs, here from the current src/ (never a
+ * stale build), once per test process. They are written into dist/ beside the real
+ * dist/server.*, so they find node_modules and package.json the same way, and removed
+ * when the process exits. Returns the entry point (`node <it>` starts the server).
  */
 export function bundledServer (): string {
   if (built !== undefined) return built
@@ -19,8 +20,7 @@ export function bundledServer (): string {
   })
   if (run.status !== 0) throw new Error(`scripts/bundle.mjs failed (${run.status ?? run.signal}): ${run.stderr}`)
   process.once('exit', () => {
-    rmSync(file, { force: true })
-    rmSync(`${file}.map`, { force: true })
+    for (const suffix of ['.mjs', '.cjs', '.cjs.map', '.cjs.cache']) rmSync(file.replace(/\.mjs$/, suffix), { force: true })
   })
   built = file
   return file

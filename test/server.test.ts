@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict'
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { basename, join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { describe, test, type TestContext } from 'node:test'
 import { buildApp } from '../src/app.js'
@@ -182,6 +182,24 @@ describe('the server process', () => {
     assert.equal(version.stdout, `${JSON.parse(readFileSync('package.json', 'utf8')).version}\n`)
     const running = await start(t, ['--db', ':memory:', '--log-level', 'info'], {}, ['bin/losant-invites-emulator.js'])
     assert.equal((await call(`${running.url}/_emulator/health`, 'GET')).status, 200)
+    assert.equal(await stop(running, 'SIGTERM'), 0)
+  })
+
+  test('a code cache left from another bundle is not used: the server runs the code it has', async (t) => {
+    // A copy of the bundle with one change of the same length, beside the original's code
+    // cache (V8 itself would take it: it checks only the source's length).
+    const [entry] = SERVER as [string]
+    const bundle = readFileSync(entry.replace(/\.mjs$/, '.cjs'), 'utf8')
+    const health = 'async () => ({ status: "ok", version: VERSION })'
+    assert.equal(bundle.split(health).length, 2, 'the health handler, once')
+    const copy = entry.replace(/\.mjs$/, '-changed.mjs')
+    const files = [copy, copy.replace(/\.mjs$/, '.cjs'), copy.replace(/\.mjs$/, '.cjs.cache')]
+    t.after(() => { for (const file of files) rmSync(file, { force: true }) })
+    writeFileSync(files[0]!, readFileSync(entry, 'utf8').replace(`./${basename(entry, '.mjs')}.cjs`, `./${basename(copy, '.mjs')}.cjs`))
+    writeFileSync(files[1]!, bundle.replace(health, health.replace('VERSION', '"1.2.3"')))
+    copyFileSync(entry.replace(/\.mjs$/, '.cjs.cache'), files[2]!)
+    const running = await start(t, ['--db', ':memory:'], {}, [copy])
+    assert.deepEqual((await call(`${running.url}/_emulator/health`, 'GET')).body, { status: 'ok', version: '1.2.3' })
     assert.equal(await stop(running, 'SIGTERM'), 0)
   })
 
