@@ -24,9 +24,10 @@
 // unless listed in UNUSED_DIRNAME with the reason the server never reaches that code; so
 // does any esbuild warning (e.g. `import.meta` where the bundle has none).
 //
-//   node scripts/bundle.mjs                   (npm run build runs it after tsc)
-//   node scripts/bundle.mjs --outfile FILE    FILE.mjs elsewhere (a test); it must be inside
-//                                             this folder, where node_modules is found from it
+//   node scripts/bundle.mjs                       (npm run build runs it after tsc)
+//   node scripts/bundle.mjs --outfile NAME.mjs    the entry point NAME.mjs, with NAME.cjs and
+//                                                 NAME.cjs.cache beside it (a test); inside
+//                                                 this folder, where node_modules is found
 import { spawn, spawnSync } from 'node:child_process'
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
