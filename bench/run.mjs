@@ -51,16 +51,22 @@ if (!(CONFIG.rounds >= 1 && CONFIG.rounds <= 50 && CONFIG.duration > 0 && CONFIG
   throw new Error('--rounds must be 1-50, --duration 0-120 s, --probe 0-60 s')
 }
 
-// From the build (the real thing), or from src/ through tsx (the smoke test, no build).
+// From the build (the real thing: the bundled server, and tsc's output for the store used to
+// seed), or from src/ through tsx (the smoke test, no build).
 const modulePath = (name) => args.source ? join(ROOT, 'src', `${name}.ts`) : join(ROOT, 'dist', 'src', `${name}.js`)
-if (!args.source && !existsSync(modulePath('server'))) throw new Error('dist/ is missing: run `npm run build` (npm run bench does)')
+const BUNDLE = join(ROOT, 'dist', 'server.mjs')
+if (!args.source) {
+  for (const file of [BUNDLE, modulePath('store/sqlite')]) {
+    if (!existsSync(file)) throw new Error(`${file} is missing: run \`npm run build\` (npm run bench does)`)
+  }
+}
 const { SqliteInviteStore } = await import(modulePath('store/sqlite'))
 const { TokenService } = await import(modulePath('auth/tokens'))
 const { Clock } = await import(modulePath('clock'))
 const { newObjectId } = await import(modulePath('ids'))
 const EMULATOR = args.source
   ? [process.execPath, '--import', 'tsx', join(ROOT, 'src', 'server.ts')]
-  : [process.execPath, join(ROOT, 'dist', 'src', 'server.js')]
+  : [process.execPath, BUNDLE]
 const BASELINE = [process.execPath, join(ROOT, 'bench', 'baseline-server.mjs')]
 
 // ---- processes --------------------------------------------------------------------

@@ -1,3 +1,3 @@
 #!/usr/bin/env node
-// The package's command: the built server (npm ci runs `prepare`, which builds it).
-import '../dist/src/server.js'
+// The package's command: the bundled server, dist/server.mjs (npm ci runs `prepare`, which builds it).
+import '../dist/server.mjs'

@@ -84,4 +84,8 @@ function fail (message: string): never {
   process.exit(2)
 }
 
-await main()
+// Not a top-level await: the bundle that runs this (scripts/bundle.mjs) is a CommonJS
+// script. An unexpected error still ends the process as an uncaught exception (exit 1).
+main().catch((error: unknown) => {
+  process.nextTick(() => { throw error })
+})

@@ -7,23 +7,28 @@ import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv'
  * Fastify's own Ajv would coerce `"true"` into a boolean and silently drop unknown
  * properties, which the real service reports as errors.
  */
-const ajv = new Ajv({
-  allErrors: false,
-  coerceTypes: false,
-  removeAdditional: false,
-  useDefaults: false,
-  strict: false,
-  unicodeRegExp: true
-})
+function createAjv (): Ajv {
+  const ajv = new Ajv({
+    allErrors: false,
+    coerceTypes: false,
+    removeAdditional: false,
+    useDefaults: false,
+    strict: false,
+    unicodeRegExp: true
+  })
+  // The framework's email format (is-my-json-valid): something, an @, something; no spaces.
+  // Linear: one `@` split, no nested quantifiers.
+  ajv.addFormat('email', /^\S+@\S+$/)
+  ajv.addFormat('date-time', {
+    type: 'string',
+    validate: (value: string) =>
+      /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/i.test(value) && !Number.isNaN(Date.parse(value))
+  })
+  return ajv
+}
 
-// The framework's email format (is-my-json-valid): something, an @, something; no spaces.
-// Linear: one `@` split, no nested quantifiers.
-ajv.addFormat('email', /^\S+@\S+$/)
-ajv.addFormat('date-time', {
-  type: 'string',
-  validate: (value: string) =>
-    /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/i.test(value) && !Number.isNaN(Date.parse(value))
-})
+/** Made on the first compile: start-up builds no Ajv instance (docs/PERFORMANCE.md). */
+let ajv: Ajv | undefined
 
 /** The reason half of the framework's messages, by JSON Schema keyword. */
 const REASONS: Record<string, (error: ErrorObject) => string> = {
@@ -73,7 +78,7 @@ export function lazyValidator (schema: object, base: string, rootName?: string):
 
 /** Compiles a schema once; the result answers the first error's message, or null. */
 export function compileValidator (schema: object, base: string, rootName: string = base === '' ? 'body' : base): Validator {
-  const validate: ValidateFunction = ajv.compile(schema)
+  const validate: ValidateFunction = (ajv ??= createAjv()).compile(schema)
   return (value) => {
     if (validate(value)) return null
     const first = validate.errors?.[0]

@@ -1,13 +1,19 @@
 import assert from 'node:assert/strict'
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { basename, join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { describe, test, type TestContext } from 'node:test'
+import { buildApp } from '../src/app.js'
+import { bundledServer } from './bundle.js'
 
-/** The real process: flags, logs, signals, restarts. Run from source through tsx. */
-const SERVER = ['--import', 'tsx', 'src/server.ts']
+/**
+ * The real process: flags, logs, signals, restarts. Run as users run it: the bundled
+ * server (dist/server.mjs, what `npm start`, the command and the image start), bundled
+ * from the current src/ for this test file.
+ */
+const SERVER = [bundledServer()]
 
 function tempDir (t: TestContext): string {
   const dir = mkdtempSync(join(tmpdir(), 'emulator-server-'))
@@ -18,8 +24,8 @@ function tempDir (t: TestContext): string {
 interface Running { child: ChildProcess, url: string, lines: string[] }
 
 /** Starts the server on port 0 and waits (bounded) for the line that says where it listens. */
-async function start (t: TestContext, args: string[], env: Record<string, string> = {}): Promise<Running> {
-  const child = spawn(process.execPath, [...SERVER, '--port', '0', ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
+async function start (t: TestContext, args: string[], env: Record<string, string> = {}, server = SERVER): Promise<Running> {
+  const child = spawn(process.execPath, [...server, '--port', '0', ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
   t.after(() => { if (child.exitCode === null) child.kill('SIGKILL') })
   const lines: string[] = []
   const url = await new Promise<string>((resolve, reject) => {
@@ -108,6 +114,93 @@ describe('the server process', () => {
     const result = spawnSync(process.execPath, [...SERVER, '--seed', seed, '--db', ':memory:'], { encoding: 'utf8', timeout: 20_000 })
     assert.equal(result.status, 2)
     assert.equal(result.stderr.trim(), `losant-invites-emulator: seed file ${seed}: instances.0.id pattern mismatch`)
+  })
+
+  test('the docs page, its static files and the OpenAPI document are served as from source', async (t) => {
+    const running = await start(t, ['--db', ':memory:'])
+    const fromSource = await buildApp()
+    t.after(() => fromSource.close())
+    const expected = (await fromSource.inject({ method: 'GET', url: '/_emulator/openapi.json' })).json()
+    assert.deepEqual((await call(`${running.url}/_emulator/openapi.json`, 'GET')).body, expected)
+    assert.deepEqual((await call(`${running.url}/_emulator/docs/json`, 'GET')).body, expected)
+
+    const page = await fetch(`${running.url}/_emulator/docs/`)
+    assert.equal(page.status, 200)
+    assert.match(page.headers.get('content-type') ?? '', /^text\/html/)
+    assert.match(await page.text(), /<title>Swagger UI<\/title>[\s\S]*\.\/static\/swagger-ui-bundle\.js/)
+    // @fastify/swagger-ui's own files, from its folder in node_modules
+    const script = await fetch(`${running.url}/_emulator/docs/static/swagger-ui-bundle.js`)
+    assert.equal(script.status, 200)
+    assert.match(script.headers.get('content-type') ?? '', /^application\/javascript/)
+    assert.ok(Buffer.from(await script.arrayBuffer()).equals(readFileSync('node_modules/@fastify/swagger-ui/static/swagger-ui-bundle.js')))
+    const logo = await fetch(`${running.url}/_emulator/docs/static/logo.svg`)
+    assert.equal(logo.status, 200)
+    assert.ok(Buffer.from(await logo.arrayBuffer()).equals(readFileSync('node_modules/@fastify/swagger-ui/static/logo.svg')))
+    const missing = await call(`${running.url}/_emulator/docs/static/nope.js`, 'GET')
+    assert.deepEqual(missing, { status: 404, body: { type: 'NotFound', message: '/_emulator/docs/static/nope.js does not exist' } })
+    assert.equal(await stop(running, 'SIGTERM'), 0)
+  })
+
+  test('in a terminal, logs are readable lines (pino-pretty), not JSON; SIGTERM exits 0', async (t) => {
+    // `script` (util-linux) runs the server with a pseudo-terminal as its stdout; `exec`
+    // makes node its child, and -e makes node's exit code its own.
+    const command = [process.execPath, ...SERVER, '--port', '0', '--db', ':memory:'].map((word) => `'${word}'`).join(' ')
+    const child = spawn('script', ['-qec', `exec ${command}`, '/dev/null'], { stdio: ['ignore', 'pipe', 'pipe'] })
+    t.after(() => { if (child.exitCode === null) child.kill('SIGKILL') })
+    let output = ''
+    const url = await new Promise<string>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no listening line in 20 s: ${output}`)), 20_000)
+      child.stdout.on('data', (chunk: Buffer) => {
+        output += chunk.toString()
+        // eslint-disable-next-line no-control-regex
+        const listening = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(output.replace(/\x1b\[[0-9;]*m/g, ''))
+        if (listening !== null) {
+          clearTimeout(timer)
+          resolve(listening[1]!)
+        }
+      })
+      child.once('exit', (code) => reject(new Error(`exited with ${code}: ${output}`)))
+    })
+    assert.equal((await fetch(`${url}/_emulator/health`)).status, 200)
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)))
+    const node = Number(readFileSync(`/proc/${child.pid}/task/${child.pid}/children`, 'utf8').trim())
+    process.kill(node, 'SIGTERM')
+    assert.equal(await exited, 0)
+    // eslint-disable-next-line no-control-regex
+    const lines = output.replace(/\x1b\[[0-9;]*m/g, '').split(/\r?\n/).filter((line) => line !== '')
+    assert.ok(lines.some((line) => /^\[[\d:.]+\] INFO: Losant invites emulator listening on http:\/\/127\.0\.0\.1:\d+$/.test(line)), output)
+    assert.ok(lines.some((line) => /INFO: request$/.test(line)), output)
+    assert.ok(lines.some((line) => /INFO: stopping$/.test(line)), output)
+    assert.ok(lines.every((line) => !line.startsWith('{')), output)
+  })
+
+  test('the package\'s command runs dist/server.mjs as `npm run build` makes it', async (t) => {
+    // Rebuilt here (the bundle step of `npm run build`), so the command runs the current src/.
+    const build = spawnSync(process.execPath, ['scripts/bundle.mjs'], { encoding: 'utf8', timeout: 60_000 })
+    assert.equal(build.status, 0, build.stderr)
+    const version = spawnSync(process.execPath, ['bin/losant-invites-emulator.js', '--version'], { encoding: 'utf8', timeout: 20_000 })
+    assert.equal(version.stdout, `${JSON.parse(readFileSync('package.json', 'utf8')).version}\n`)
+    const running = await start(t, ['--db', ':memory:', '--log-level', 'info'], {}, ['bin/losant-invites-emulator.js'])
+    assert.equal((await call(`${running.url}/_emulator/health`, 'GET')).status, 200)
+    assert.equal(await stop(running, 'SIGTERM'), 0)
+  })
+
+  test('a code cache left from another bundle is not used: the server runs the code it has', async (t) => {
+    // A copy of the bundle with one change of the same length, beside the original's code
+    // cache (V8 itself would take it: it checks only the source's length).
+    const [entry] = SERVER as [string]
+    const bundle = readFileSync(entry.replace(/\.mjs$/, '.cjs'), 'utf8')
+    const health = 'async () => ({ status: "ok", version: VERSION })'
+    assert.equal(bundle.split(health).length, 2, 'the health handler, once')
+    const copy = entry.replace(/\.mjs$/, '-changed.mjs')
+    const files = [copy, copy.replace(/\.mjs$/, '.cjs'), copy.replace(/\.mjs$/, '.cjs.cache')]
+    t.after(() => { for (const file of files) rmSync(file, { force: true }) })
+    writeFileSync(files[0]!, readFileSync(entry, 'utf8').replace(`./${basename(entry, '.mjs')}.cjs`, `./${basename(copy, '.mjs')}.cjs`))
+    writeFileSync(files[1]!, bundle.replace(health, health.replace('VERSION', '"1.2.3"')))
+    copyFileSync(entry.replace(/\.mjs$/, '.cjs.cache'), files[2]!)
+    const running = await start(t, ['--db', ':memory:'], {}, [copy])
+    assert.deepEqual((await call(`${running.url}/_emulator/health`, 'GET')).body, { status: 'ok', version: '1.2.3' })
+    assert.equal(await stop(running, 'SIGTERM'), 0)
   })
 
   test('--version and --help', () => {

@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import { request as httpRequest } from 'node:http'
 import { createInterface } from 'node:readline'
 import type { FastifyInstance } from 'fastify'
+import { bundledServer } from '../bundle.js'
 
 /**
  * Shared by the reliability tests: how many cases to run (CI mode, or a longer local run
@@ -135,7 +136,7 @@ export interface Cleanup { after: (fn: () => Promise<void>) => unknown }
  * Killed when the test (or suite) ends if it has not been killed before.
  */
 export async function startServer (t: Cleanup, db: string, extraArgs: string[] = []): Promise<ServerProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts', '--port', '0', '--host', '127.0.0.1', '--db', db, '--log-level', 'info', ...extraArgs], {
+  const child = spawn(process.execPath, [bundledServer(), '--port', '0', '--host', '127.0.0.1', '--db', db, '--log-level', 'info', ...extraArgs], {
     stdio: ['ignore', 'pipe', 'pipe']
   })
   const exited = new Promise<void>((resolve) => {
