@@ -26,7 +26,7 @@ RUN --mount=type=cache,target=/root/.npm \
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 COPY bin ./bin
-COPY scripts/bundle.mjs ./scripts/
+COPY scripts/bundle.mjs scripts/node-flags.mjs ./scripts/
 # Then drop dev dependencies, and all of better-sqlite3 but its lib/ and compiled addon
 # (its sources and objects are ~25 MB); the last line proves the addon still loads.
 RUN npm run build \
@@ -70,4 +70,5 @@ HEALTHCHECK --interval=10s --timeout=3s --start-period=10s --retries=3 \
 # (the server closes, finishes requests in flight, closes the database and exits 0).
 # dist/server.mjs runs the whole server bundled into one file with its V8 code cache,
 # made by the build stage's node, the same as this one (scripts/bundle.mjs): a faster start.
-CMD ["node", "dist/server.mjs"]
+# The V8 flags are scripts/node-flags.mjs's (less memory; the code cache is made under them).
+CMD ["node", "--max-semi-space-size=2", "--heap-growing-percent=20", "dist/server.mjs"]

@@ -18,6 +18,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import autocannon from 'autocannon'
+import { NODE_FLAGS } from '../scripts/node-flags.mjs'
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
 const { values: args } = parseArgs({
@@ -66,7 +67,7 @@ const { Clock } = await import(modulePath('clock'))
 const { newObjectId } = await import(modulePath('ids'))
 const EMULATOR = args.source
   ? [process.execPath, '--import', 'tsx', join(ROOT, 'src', 'server.ts')]
-  : [process.execPath, BUNDLE]
+  : [process.execPath, ...NODE_FLAGS, BUNDLE]
 const BASELINE = [process.execPath, join(ROOT, 'bench', 'baseline-server.mjs')]
 
 // ---- processes --------------------------------------------------------------------

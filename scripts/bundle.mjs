@@ -36,6 +36,7 @@ import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { build } from 'esbuild'
+import { NODE_FLAGS } from './node-flags.mjs'
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
 const { values: args } = parseArgs({ options: { outfile: { type: 'string', default: join(ROOT, 'dist', 'server.mjs') } } })
@@ -182,14 +183,14 @@ run()
 
 // ---- the code cache ---------------------------------------------------------------
 
-/** The environment of a plain `node FILE`: no NODE_OPTIONS (V8 takes a cache only under the flags it was made with). */
+/** The environment of `node <NODE_FLAGS> FILE`: no NODE_OPTIONS (V8 takes a cache only under the flags it was made with). */
 function plainEnv (extra = {}) {
   const { NODE_OPTIONS: _options, ...env } = process.env
   return { ...env, ...extra }
 }
 
 async function makeCache () {
-  const child = spawn(process.execPath, [ENTRY, '--port', '0', '--host', '127.0.0.1', '--db', ':memory:', '--log-level', 'info'], {
+  const child = spawn(process.execPath, [...NODE_FLAGS, ENTRY, '--port', '0', '--host', '127.0.0.1', '--db', ':memory:', '--log-level', 'info'], {
     cwd: ROOT,
     env: plainEnv({ LOSANT_EMULATOR_WRITE_CODE_CACHE: '1' }),
     stdio: ['ignore', 'pipe', 'pipe']
@@ -220,8 +221,8 @@ async function makeCache () {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
   }
   if (!existsSync(CACHE)) throw new Error(`no ${CACHE} after the run: ${stderr}`)
-  // A plain node takes it (else it would be dead weight).
-  const check = spawnSync(process.execPath, ['--input-type=module', '-e', `
+  // A node under the same flags takes it (else it would be dead weight).
+  const check = spawnSync(process.execPath, [...NODE_FLAGS, '--input-type=module', '-e', `
     import { readFileSync } from 'node:fs'
     import { Script } from 'node:vm'
     const source = readFileSync(${JSON.stringify(BUNDLE)}, 'utf8')

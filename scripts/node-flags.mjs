@@ -1,0 +1,12 @@
+// The V8 flags the server runs under wherever this project starts it: `npm start`, the
+// package's command (bin/, in its shebang), the Docker image's CMD and the benchmark. The
+// bundle's code cache is made under them too (scripts/bundle.mjs), since V8 takes a code
+// cache only under the flags it was made with. test/node-flags.test.ts checks that every
+// one of those places says exactly these.
+//
+// Memory (docs/PERFORMANCE.md, scenario e): a young generation of two 2 MiB semi-spaces
+// instead of V8's 16 MiB, and an old generation allowed to grow by 20% past what survived
+// the last full collection instead of V8's factor of up to 4: the peak RSS after the
+// benchmark's load fell from about 180 MiB to about 100 MiB; POSTs, which allocate the
+// most, lost throughput.
+export const NODE_FLAGS = ['--max-semi-space-size=2', '--heap-growing-percent=20']
