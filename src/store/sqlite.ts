@@ -120,10 +120,10 @@ export class SqliteInviteStore implements InviteStore {
     this.#db.pragma('synchronous = NORMAL')
     this.#db.pragma('foreign_keys = ON')
     this.#db.pragma('busy_timeout = 5000')
-    // A 4 MiB page cache (better-sqlite3 builds SQLite with 16 MiB): pages past it are read
+    // A 2 MiB page cache (better-sqlite3 builds SQLite with 16 MiB): pages past it are read
     // again from the OS's file cache. Peak memory under the benchmark's load fell by about
-    // 8 MiB; a scan of a 100k-invite org got about a fifth slower (docs/PERFORMANCE.md, e).
-    this.#db.pragma('cache_size = -4000')
+    // 10 MiB; a scan of a 100k-invite org got about a sixth slower (docs/PERFORMANCE.md, e).
+    this.#db.pragma('cache_size = -2000')
     this.isNew = migrate(this.#db) === 0
     const db = this.#db
     this.#statements = {
