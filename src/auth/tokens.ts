@@ -21,13 +21,14 @@ export interface MintRequest {
   expiresIn?: number
 }
 
+/** Most verified tokens kept (TokenService#verified). */
+const VERIFIED_MAX = 1000
+
 /**
  * Signs and checks the emulator's JWTs (HS256 with a key kept in the database, so tokens
  * survive restarts) and the static tokens a seed declares. Expiry is checked against the
  * emulator's clock, not the wall clock, so moving the clock expires tokens too.
  */
-const VERIFIED_MAX = 1000
-
 export class TokenService {
   readonly #sign: (payload: Record<string, unknown>) => string
   readonly #verify: (token: string) => Record<string, unknown>
