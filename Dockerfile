@@ -71,4 +71,4 @@ HEALTHCHECK --interval=10s --timeout=3s --start-period=10s --retries=3 \
 # dist/server.mjs runs the whole server bundled into one file with its V8 code cache,
 # made by the build stage's node, the same as this one (scripts/bundle.mjs): a faster start.
 # The V8 flags are scripts/node-flags.mjs's (less memory; the code cache is made under them).
-CMD ["node", "--max-semi-space-size=2", "--heap-growing-percent=20", "dist/server.mjs"]
+CMD ["node", "--max-semi-space-size=2", "--heap-growing-percent=10", "dist/server.mjs"]

@@ -5,8 +5,8 @@
 // one of those places says exactly these.
 //
 // Memory (docs/PERFORMANCE.md, scenario e): a young generation of two 2 MiB semi-spaces
-// instead of V8's 16 MiB, and an old generation allowed to grow by 20% past what survived
+// instead of V8's 16 MiB, and an old generation allowed to grow by 10% past what survived
 // the last full collection instead of V8's factor of up to 4: the peak RSS after the
 // benchmark's load fell from about 180 MiB to about 100 MiB; POSTs, which allocate the
 // most, lost throughput.
-export const NODE_FLAGS = ['--max-semi-space-size=2', '--heap-growing-percent=20']
+export const NODE_FLAGS = ['--max-semi-space-size=2', '--heap-growing-percent=10']
