@@ -110,6 +110,14 @@ export class SqliteInviteStore implements InviteStore {
   /** dataVersion(): the last total_changes() seen, and the version it was given. */
   #seenChanges = -1
   #version = 0
+  /**
+   * orgVersion(): each org's version, valid while every change since `#accountedChanges`
+   * (a total_changes() figure) was made by a method that bumps the orgs it touches. Any
+   * other change empties the map; versions come from one counter, so none is ever reused.
+   */
+  readonly #orgVersions = new Map<string, number>()
+  #accountedChanges = -1
+  #lastOrgVersion = 0
 
   constructor (path: string) {
     if (path !== ':memory:' && path !== '') mkdirSync(dirname(path), { recursive: true })
@@ -199,9 +207,47 @@ export class SqliteInviteStore implements InviteStore {
     return this.#version
   }
 
-  /** Forgets every answer cached under dataVersion(). */
+  /** Forgets every answer cached under dataVersion() or orgVersion(). */
   invalidate (): void {
     this.#version++
+    this.#orgVersions.clear()
+  }
+
+  /**
+   * A number that changes whenever the org's invites may have changed: a write to them
+   * (upsert, resend, delete) bumps only their org; writes that touch no invites (a new
+   * instance or org, the outbox) bump none; any other change (accepting an invite,
+   * deleting an org or instance, replacing everything) bumps every org. The same caveat
+   * as dataVersion(): a change SQLite does not count must call invalidate().
+   */
+  orgVersion (instanceId: string, orgId: string): number {
+    const changes = this.#statements.totalChanges.get() as number
+    if (changes !== this.#accountedChanges) {
+      this.#orgVersions.clear()
+      this.#accountedChanges = changes
+    }
+    const key = orgKey(instanceId, orgId)
+    let version = this.#orgVersions.get(key)
+    if (version === undefined) {
+      version = ++this.#lastOrgVersion
+      this.#orgVersions.set(key, version)
+    }
+    return version
+  }
+
+  /**
+   * Accounts for a write made since total_changes() was `before`: it touched the invites
+   * of the org `changed` names (or none). Writes nobody accounted for, made before it,
+   * bump every org.
+   */
+  #account (before: number, changed?: string): void {
+    if (before !== this.#accountedChanges) this.#orgVersions.clear()
+    else if (changed !== undefined) this.#orgVersions.delete(changed)
+    this.#accountedChanges = this.#statements.totalChanges.get() as number
+  }
+
+  #changes (): number {
+    return this.#statements.totalChanges.get() as number
   }
 
   getInstance (instanceId: string): InstanceRecord | undefined {
@@ -213,20 +259,26 @@ export class SqliteInviteStore implements InviteStore {
   }
 
   createInstance (instance: InstanceRecord): InstanceRecord {
+    const before = this.#changes()
     try {
       this.#statements.insertInstance.run(instance.id, instance.name)
     } catch (error) {
       throw asConflict(error, `Instance ${instance.id} already exists`)
     }
+    this.#account(before)
     return { id: instance.id, name: instance.name }
   }
 
   createOrg (org: OrgRecord): OrgRecord {
+    const before = this.#changes()
     try {
       this.#statements.insertOrg.run(org.instanceId, org.id, org.name)
     } catch (error) {
       throw asConflict(error, `Organization ${org.id} already exists in instance ${org.instanceId}`)
     }
+    // A new org has no invites: a version asked for before (none kept, or the org was
+    // deleted, which bumped every org) still holds.
+    this.#account(before)
     return { instanceId: org.instanceId, id: org.id, name: org.name }
   }
 
@@ -299,7 +351,9 @@ export class SqliteInviteStore implements InviteStore {
   }
 
   upsertInvite (instanceId: string, orgId: string, invite: InviteWrite): InviteRecord {
+    const before = this.#changes()
     const row = this.#statements.upsertInvite.get(...inviteColumns({ ...invite, instanceId, orgId }))
+    this.#account(before, orgKey(instanceId, orgId))
     if (row === undefined) throw new Error('upsert returned no row')
     return toRecord(row)
   }
@@ -310,10 +364,14 @@ export class SqliteInviteStore implements InviteStore {
   }
 
   deleteInvite (instanceId: string, orgId: string, inviteId: string): boolean {
-    return this.#statements.deleteInvite.run(inviteId, instanceId, orgId).changes > 0
+    const before = this.#changes()
+    const deleted = this.#statements.deleteInvite.run(inviteId, instanceId, orgId).changes > 0
+    this.#account(before, orgKey(instanceId, orgId))
+    return deleted
   }
 
   resendInvite (instanceId: string, orgId: string, inviteId: string, resend: InviteResend): InviteRecord | undefined {
+    const before = this.#changes()
     const row = this.#statements.resendInvite.get(
       resend.role ?? null,
       resend.applicationRoles === undefined ? 0 : 1, resend.applicationRoles === undefined ? null : JSON.stringify(resend.applicationRoles),
@@ -321,6 +379,7 @@ export class SqliteInviteStore implements InviteStore {
       resend.inviteDate, resend.ttl, resend.token,
       inviteId, instanceId, orgId
     )
+    this.#account(before, orgKey(instanceId, orgId))
     return row === undefined ? undefined : toRecord(row)
   }
 
@@ -337,7 +396,9 @@ export class SqliteInviteStore implements InviteStore {
   }
 
   addOutboxMessage (message: OutboxMessage): void {
+    const before = this.#changes()
     this.#statements.addOutbox.run(message.id, message.to, message.instanceId, message.orgId, message.inviteId, message.token, message.sentAt)
+    this.#account(before)
   }
 
   listOutbox (email?: string): OutboxMessage[] {
@@ -464,6 +525,11 @@ function inviteColumns (invite: InviteWrite & { instanceId: string, orgId: strin
     invite.disallowTransfer === undefined ? null : invite.disallowTransfer ? 1 : 0,
     invite.token
   ]
+}
+
+/** orgVersion()'s key (the instance id's length first: no two pairs of ids share one). */
+function orgKey (instanceId: string, orgId: string): string {
+  return `${instanceId.length}|${instanceId}|${orgId}`
 }
 
 function asConflict (error: unknown, message: string): unknown {

@@ -134,6 +134,11 @@ export interface InviteStore {
    * may have changed; read answers may be cached under it. A store without it is never cached.
    */
   dataVersion?: () => number
+  /**
+   * Optional (performance): a number that changes whenever the org's invites may have
+   * changed (and when the org is deleted); the org's records may be kept under it.
+   */
+  orgVersion?: (instanceId: string, orgId: string) => number
   /** Creates the invite, or replaces roles, date, ttl and token of the org's invite to the same email (keeping its id). */
   upsertInvite: (instanceId: string, orgId: string, invite: InviteWrite) => InviteRecord
   getInvite: (instanceId: string, orgId: string, inviteId: string) => InviteRecord | undefined

@@ -74,6 +74,60 @@ describe('SqliteInviteStore', () => {
     assert.deepEqual(found('user4@a.io'), ['user4@a.io'])
     assert.deepEqual(found('ü*'), ['üser42@a.io'])
   })
+
+  test("orgVersion changes with the org's invites, and only with writes that may touch them", (t) => {
+    const store = new SqliteInviteStore(':memory:')
+    t.after(() => store.close())
+    const O2 = 'cccccccccccccccccccccccc'
+    store.createInstance({ id: I, name: 'i' })
+    store.createOrg({ instanceId: I, id: O, name: 'o' })
+    store.createOrg({ instanceId: I, id: O2, name: 'o2' })
+    const invite = (n: number, email: string) => ({ id: n.toString(16).padStart(24, '0'), email, role: 'view' as const, inviteDate: n, ttl: 1000, token: `t${n}` })
+    const id = store.upsertInvite(I, O, invite(1, 'a@x.io')).id
+    const seen: number[] = []
+    /** Asks both orgs' versions; answers which of them changed since the last call. */
+    const changed = (): string => {
+      const now = [store.orgVersion(I, O), store.orgVersion(I, O2)]
+      const out = seen.length === 0 ? 'first' : [now[0] !== seen[0] ? 'O' : '', now[1] !== seen[1] ? 'O2' : ''].join('')
+      seen.splice(0, 2, ...now)
+      return out
+    }
+    changed()
+    assert.equal(changed(), '', 'nothing written')
+    store.createInstance({ id: 'dddddddddddddddddddddddd', name: 'other' })
+    store.createOrg({ instanceId: I, id: 'eeeeeeeeeeeeeeeeeeeeeeee', name: 'new' })
+    store.addOutboxMessage({ id: 'ffffffffffffffffffffffff', to: 'a@x.io', instanceId: I, orgId: O, inviteId: id, token: 't', sentAt: 0 })
+    assert.equal(changed(), '', 'a new instance, a new org and an e-mail touch no invites')
+    store.upsertInvite(I, O2, invite(2, 'b@x.io'))
+    assert.equal(changed(), 'O2')
+    store.transaction(() => store.upsertInvite(I, O, invite(3, 'a@x.io')))
+    assert.equal(changed(), 'O', 're-invite in a transaction')
+    assert.throws(() => store.transaction(() => {
+      store.upsertInvite(I, O2, invite(4, 'c@x.io'))
+      throw new Error('rolled back')
+    }))
+    assert.equal(changed(), 'O2', 'a rolled-back write may change a version, never leave one stale')
+    store.resendInvite(I, O, id, { inviteDate: 5, ttl: 1000, token: 't5' })
+    assert.equal(changed(), 'O')
+    store.deleteInvite(I, O2, 'f'.repeat(24))
+    store.deleteInvite(I, O, id)
+    assert.equal(changed(), 'OO2', 'deletes, even of nothing')
+    // Writes made without saying which org they touch change every org.
+    const other = store.upsertInvite(I, O2, invite(6, 'd@x.io'))
+    changed()
+    store.consumeInvite(other.id, { instanceId: I, orgId: O2, email: 'd@x.io', role: 'view' })
+    assert.equal(changed(), 'OO2', 'accepting')
+    store.clearOutbox()
+    assert.equal(changed(), 'OO2', 'clearing the outbox')
+    store.replaceAll(store.dump())
+    assert.equal(changed(), 'OO2', 'replacing everything')
+    store.invalidate()
+    assert.equal(changed(), 'OO2', 'invalidate()')
+    assert.equal(store.deleteOrg(I, O2), true)
+    assert.equal(changed(), 'OO2', 'deleting an org')
+    store.createOrg({ instanceId: I, id: O2, name: 'again' })
+    assert.equal(changed(), '', 'creating it again after it was asked for')
+  })
 })
 
 describe('persistence through the app', () => {

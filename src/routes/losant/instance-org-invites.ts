@@ -11,9 +11,10 @@ import { OrgInviteSchema, type OrgInvite } from '../../schemas/orgInvite.js'
 import { OrgInviteCollectionSchema, OrgInviteListQuerySchema, type OrgInviteCollection } from '../../schemas/orgInviteCollection.js'
 import { OrgInvitePostSchema } from '../../schemas/orgInvitePost.js'
 import type { InviteListQuery } from '../../store/types.js'
-import { CollectionCache, withUpsertedInvite } from './collection-cache.js'
+import { CollectionCache } from './collection-cache.js'
 import { InviteJsonCache, serializeCollection, type CollectionSerializers } from './collection-json.js'
 import { normalizeId, requireOrg } from './lookup.js'
+import { inDefaultOrder, listFromRecords, OrgRecordsCache, withUpsertedInvite } from './org-records.js'
 import { wantsLinks } from './present.js'
 
 const PATH = '/instances/:instanceId/orgs/:orgId/invites'
@@ -54,7 +55,12 @@ const instanceOrgInvites: FastifyPluginAsyncTypebox = async (app) => {
   // Performance (docs/PERFORMANCE.md): answers serialized once, reused until a write or an expiry.
   const cache = store.dataVersion === undefined ? undefined : new CollectionCache()
   const inviteJson = new InviteJsonCache()
-  emulator.onReset(() => inviteJson.clear())
+  // Each org's records while it is unchanged: listings after writes elsewhere skip SQLite.
+  const orgRecords = store.orgVersion === undefined ? undefined : new OrgRecordsCache()
+  emulator.onReset(() => {
+    inviteJson.clear()
+    orgRecords?.clear()
+  })
   let listSerializers: CollectionSerializers | undefined
   let postSerializers: CollectionSerializers | undefined
 
@@ -82,7 +88,10 @@ const instanceOrgInvites: FastifyPluginAsyncTypebox = async (app) => {
       const json = cache.get(key, version, now)
       if (json !== undefined) return sendSerialized(reply, json)
     }
-    requireOrg(store, instanceId, orgId)
+    const orgVersion = store.orgVersion?.(instanceId, orgId)
+    const kept = orgVersion === undefined ? undefined : orgRecords?.get(instanceId, orgId, orgVersion)
+    // Records kept under the org's current version mean it exists: no need to look it up.
+    if (kept === undefined) requireOrg(store, instanceId, orgId)
     const query: InviteListQuery = { instanceId, orgId, sortField, sortDirection }
     if (filtered) {
       try {
@@ -92,7 +101,11 @@ const instanceOrgInvites: FastifyPluginAsyncTypebox = async (app) => {
         throw error
       }
     }
-    const records = store.listInvites(query)
+    const records = kept === undefined ? store.listInvites(query) : listFromRecords(kept, query)
+    // A whole org read from the store is kept for the next listings and POSTs.
+    if (kept === undefined && !filtered && orgVersion !== undefined) {
+      orgRecords?.set(instanceId, orgId, orgVersion, sortField === 'inviteDate' && sortDirection === 'desc' ? records : inDefaultOrder(records))
+    }
     const json = serializeCollection(records, {
       instanceId,
       orgId,
@@ -100,9 +113,7 @@ const instanceOrgInvites: FastifyPluginAsyncTypebox = async (app) => {
       sortDirection,
       ...(filtered ? { filterField, filter } : {})
     }, now, links, inviteJson, listSerializers ??= routeSerializers(reply, 200))
-    // The default order's records are kept too: the next POST patches them (below).
-    const keep = !filtered && sortField === 'inviteDate' && sortDirection === 'desc'
-    if (cache !== undefined && version !== undefined) cache.set(key, version, now, records, json, keep)
+    if (cache !== undefined && version !== undefined) cache.set(key, version, now, records, json)
     return sendSerialized(reply, json)
   })
 
@@ -122,13 +133,11 @@ const instanceOrgInvites: FastifyPluginAsyncTypebox = async (app) => {
     const { email, ...roles } = request.body
     const links = wantsLinks(request.query)
     const key = listingKey(links, instanceId, orgId, 'inviteDate', 'desc')
-    // The org's default-order records as the last listing left them, if nothing has been
-    // written since (performance: the POST then patches them instead of reading the org).
-    const before = store.dataVersion?.()
-    const known = cache === undefined || before === undefined
-      ? undefined
-      : cache.records(key, before) ?? cache.records(listingKey(!links, instanceId, orgId, 'inviteDate', 'desc'), before)
-    // Records listed under this data version mean the org exists: no need to look it up.
+    // The org's records as the last listing or POST left them, if it has not changed since
+    // (performance: the POST then patches them instead of reading the org).
+    const before = store.orgVersion?.(instanceId, orgId)
+    const known = before === undefined ? undefined : orgRecords?.get(instanceId, orgId, before)
+    // Records kept under the org's current version mean it exists: no need to look it up.
     if (known === undefined) requireOrg(store, instanceId, orgId)
     // The invite and its e-mail, together or not at all.
     const invite = store.transaction(() => {
@@ -146,10 +155,12 @@ const instanceOrgInvites: FastifyPluginAsyncTypebox = async (app) => {
     const records = known === undefined
       ? store.listInvites({ instanceId, orgId, sortField: 'inviteDate', sortDirection: 'desc' })
       : withUpsertedInvite(known, invite)
+    const after = store.orgVersion?.(instanceId, orgId)
+    if (after !== undefined) orgRecords?.set(instanceId, orgId, after, records)
     const json = serializeCollection(records, { instanceId, orgId, sortField: 'inviteDate', sortDirection: 'desc' }, now, links,
       inviteJson, postSerializers ??= routeSerializers(reply, 201))
     // The answer is also the next default-order GET's: cached for it (write, then read).
-    if (cache !== undefined && store.dataVersion !== undefined) cache.set(key, store.dataVersion(), now, records, json, true)
+    if (cache !== undefined && store.dataVersion !== undefined) cache.set(key, store.dataVersion(), now, records, json)
     return sendSerialized(reply.code(201), json)
   })
 }

@@ -1,0 +1,137 @@
+import type { InviteListQuery, InviteRecord } from '../../store/types.js'
+
+/**
+ * Orgs' invites in the default order (inviteDate, then id, descending, as the store lists
+ * them), kept from the last unfiltered listing or POST of the org while the store's
+ * `orgVersion()` for it is unchanged (performance, docs/PERFORMANCE.md): a listing after a
+ * write elsewhere, with any filter or order, is computed from them instead of read from
+ * SQLite again, and a POST patches them. Writes to other orgs, new orgs and the outbox
+ * leave them valid. Bounded: an org with more than `maxPerOrg` invites is not kept, and at
+ * most `maxRecords` are kept in all (the orgs used longest ago go first).
+ */
+export class OrgRecordsCache {
+  readonly #entries = new Map<string, { version: number, records: readonly InviteRecord[] }>()
+  readonly #maxRecords: number
+  readonly #maxPerOrg: number
+  #count = 0
+
+  constructor (maxRecords = 20_000, maxPerOrg = 5_000) {
+    this.#maxRecords = maxRecords
+    this.#maxPerOrg = maxPerOrg
+  }
+
+  /** The org's records kept under `version`, or undefined. */
+  get (instanceId: string, orgId: string, version: number): readonly InviteRecord[] | undefined {
+    const key = entryKey(instanceId, orgId)
+    const entry = this.#entries.get(key)
+    if (entry === undefined) return undefined
+    if (entry.version !== version) {
+      this.#delete(key)
+      return undefined
+    }
+    // Used last: it goes last.
+    this.#entries.delete(key)
+    this.#entries.set(key, entry)
+    return entry.records
+  }
+
+  /** Keeps `records`, which must be the org's whole listing in the default order. */
+  set (instanceId: string, orgId: string, version: number, records: readonly InviteRecord[]): void {
+    const key = entryKey(instanceId, orgId)
+    this.#delete(key)
+    if (records.length > this.#maxPerOrg) return
+    this.#entries.set(key, { version, records })
+    this.#count += records.length
+    for (const [oldest, entry] of this.#entries) {
+      if (this.#count <= this.#maxRecords) break
+      this.#entries.delete(oldest)
+      this.#count -= entry.records.length
+    }
+  }
+
+  clear (): void {
+    this.#entries.clear()
+    this.#count = 0
+  }
+
+  #delete (key: string): void {
+    const entry = this.#entries.get(key)
+    if (entry === undefined) return
+    this.#entries.delete(key)
+    this.#count -= entry.records.length
+  }
+}
+
+function entryKey (instanceId: string, orgId: string): string {
+  return `${instanceId.length}|${instanceId}|${orgId}`
+}
+
+/**
+ * What `store.listInvites(query)` answers, computed from the org's records in the default
+ * order: the same filter (the glob over the field) and the same order (the sort field in
+ * SQLite's byte order, then id, both in the query's direction).
+ */
+export function listFromRecords (records: readonly InviteRecord[], query: InviteListQuery): InviteRecord[] {
+  const { filter } = query
+  let out: InviteRecord[]
+  if (filter === undefined) {
+    out = records.slice()
+  } else {
+    out = []
+    const { glob } = filter
+    for (const record of records) if (glob.matches(filter.field === 'email' ? record.email : record.role)) out.push(record)
+  }
+  if (query.sortField === 'inviteDate') {
+    // Already inviteDate then id, descending.
+    if (query.sortDirection === 'asc') out.reverse()
+    return out
+  }
+  const field = query.sortField
+  const sign = query.sortDirection === 'asc' ? 1 : -1
+  return out.sort((a, b) => sign * (compareUtf8(a[field], b[field]) || compareUtf8(a.id, b.id)))
+}
+
+/** Records in the default order (inviteDate, then id, descending): what `OrgRecordsCache` keeps. */
+export function inDefaultOrder (records: readonly InviteRecord[]): InviteRecord[] {
+  return records.slice().sort((a, b) => b.inviteDate - a.inviteDate || compareUtf8(b.id, a.id))
+}
+
+/**
+ * SQLite's BINARY order for text (memcmp of the UTF-8 bytes) over JavaScript strings
+ * (UTF-16): the same as code unit order, except that surrogates (characters past U+FFFF,
+ * four UTF-8 bytes) sort after U+E000-U+FFFF (three bytes).
+ */
+export function compareUtf8 (a: string, b: string): number {
+  if (a === b) return 0
+  const length = Math.min(a.length, b.length)
+  for (let i = 0; i < length; i++) {
+    const x = a.charCodeAt(i)
+    const y = b.charCodeAt(i)
+    if (x !== y) return x >= 0xD800 && y >= 0xD800 ? utf8Rank(x) - utf8Rank(y) : x - y
+  }
+  return a.length - b.length
+}
+
+/** A code unit at or above U+D800, ranked as its character's UTF-8 bytes sort. */
+function utf8Rank (unit: number): number {
+  return unit >= 0xE000 ? unit - 0x800 : unit + 0x2000
+}
+
+/**
+ * An org's records in the default order after `invite` was created or replaced: the same
+ * list the store would read back, without reading it.
+ */
+export function withUpsertedInvite (records: readonly InviteRecord[], invite: InviteRecord): InviteRecord[] {
+  const out: InviteRecord[] = []
+  let placed = false
+  for (const record of records) {
+    if (record.id === invite.id) continue
+    if (!placed && (record.inviteDate < invite.inviteDate || (record.inviteDate === invite.inviteDate && record.id < invite.id))) {
+      out.push(invite)
+      placed = true
+    }
+    out.push(record)
+  }
+  if (!placed) out.push(invite)
+  return out
+}
