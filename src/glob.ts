@@ -294,6 +294,13 @@ class Segment {
   readonly #state: Uint32Array
   /** Every atom is `?`: the segment matches anywhere it fits. */
   readonly #anyOnly: boolean
+  /**
+   * The atoms between the leading and trailing `?`s, when there are such `?`s: `?`s match
+   * any character, so the segment starts `#lead` before wherever this core first fits
+   * (a literal core, as in `???…?b`, is then an indexOf instead of a wide shift-and).
+   */
+  readonly #core: Segment | undefined
+  readonly #lead: number
 
   constructor (atoms: Atom[]) {
     this.atoms = atoms
@@ -304,6 +311,12 @@ class Segment {
     this.#words = Math.max(1, Math.ceil(this.width / 32))
     this.#state = new Uint32Array(this.#words)
     this.#anyOnly = atoms.every((a) => a.kind === 'any')
+    let lead = 0
+    while (lead < atoms.length && atoms[lead]!.kind === 'any') lead++
+    let trail = atoms.length
+    while (trail > lead && atoms[trail - 1]!.kind === 'any') trail--
+    this.#lead = lead
+    this.#core = !this.#anyOnly && (lead > 0 || trail < atoms.length) ? new Segment(atoms.slice(lead, trail)) : undefined
   }
 
   matchesAt (value: string, start: number): boolean {
@@ -322,9 +335,14 @@ class Segment {
       const found = value.indexOf(this.literal, from)
       return found >= 0 && found <= lastStart ? found : -1
     }
-    // Fast paths (performance: docs/PERFORMANCE.md): `?`s fit at the first place, one
-    // atom is a plain scan.
+    // Fast paths (performance: docs/PERFORMANCE.md): `?`s fit at the first place, `?`s
+    // around a core are searched as the core, one atom is a plain scan.
     if (this.#anyOnly) return from
+    if (this.#core !== undefined) {
+      // The trailing `?`s fit: lastStart already leaves room for the whole segment.
+      const found = this.#core.search(value, from + this.#lead, lastStart + this.#lead)
+      return found < 0 ? -1 : found - this.#lead
+    }
     if (this.width === 1) {
       const atom = this.atoms[0]!
       for (let j = from; j <= lastStart; j++) {

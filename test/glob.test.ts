@@ -98,6 +98,19 @@ describe('compileGlob', () => {
       assert.equal(matches(p, v), micromatch.isMatch(v, p, { nocase: true, dot: true }), `pattern ${p} value ${v}`)
     }), { numRuns: 3000 })
   })
+
+  test('`?`s around a run of characters fit where the run is found', () => {
+    // Each starred part is `?`s, characters and `?`s: the part starts before its characters.
+    assert.equal(matches('*?a*a*', 'xaa'), true)
+    assert.equal(matches(`*${'?'.repeat(3)}b*`, 'aaab'), true)
+    assert.equal(matches(`*${'?'.repeat(3)}b*`, 'aab'), false)
+    const part = fc.tuple(fc.nat(3), fc.constantFrom('a', 'b', 'ab', 'a[ab]'), fc.nat(3)).map(([lead, core, trail]) => '?'.repeat(lead) + core + '?'.repeat(trail))
+    const pattern = fc.array(part, { minLength: 1, maxLength: 4 }).map((parts) => `*${parts.join('*')}*`)
+    const value = fc.array(fc.constantFrom('a', 'b', 'c'), { minLength: 1, maxLength: 14 }).map((chars) => chars.join(''))
+    fc.assert(fc.property(pattern, value, (p, v) => {
+      assert.equal(matches(p, v), micromatch.isMatch(v, p, { nocase: true, dot: true }), `pattern ${p} value ${v}`)
+    }), { numRuns: 3000 })
+  })
 })
 
 function countAlternatives (pattern: string): number {

@@ -79,7 +79,13 @@ export function listFromRecords (records: readonly InviteRecord[], query: Invite
   } else {
     out = []
     const { glob } = filter
-    for (const record of records) if (glob.matches(filter.field === 'email' ? record.email : record.role)) out.push(record)
+    if (filter.field === 'email') {
+      // As the store does: the pattern's required run of characters first (a fast search), then the glob.
+      const required = glob.requiredLiteral
+      for (const record of records) if (record.email.includes(required) && glob.matches(record.email)) out.push(record)
+    } else {
+      for (const record of records) if (glob.matches(record.role)) out.push(record)
+    }
   }
   if (query.sortField === 'inviteDate') {
     // Already inviteDate then id, descending.
