@@ -18,7 +18,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import autocannon from 'autocannon'
-import { NODE_FLAGS } from '../scripts/node-flags.mjs'
+import { NODE_ENV, NODE_FLAGS } from '../scripts/node-flags.mjs'
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
 const { values: args } = parseArgs({
@@ -69,6 +69,8 @@ const EMULATOR = args.source
   ? [process.execPath, '--import', 'tsx', join(ROOT, 'src', 'server.ts')]
   : [process.execPath, ...NODE_FLAGS, BUNDLE]
 const BASELINE = [process.execPath, join(ROOT, 'bench', 'baseline-server.mjs')]
+/** The emulator's environment, as npm start, the command and the image set it; the baseline runs under plain node. */
+const EMULATOR_ENV = args.source ? process.env : { ...process.env, ...NODE_ENV }
 
 // ---- processes --------------------------------------------------------------------
 
@@ -102,6 +104,7 @@ async function startServer (command, extra) {
   const started = performance.now()
   const child = spawn(command[0], [...command.slice(1), '--port', String(port), ...extra], {
     cwd: ROOT,
+    env: command === EMULATOR ? EMULATOR_ENV : process.env,
     stdio: ['ignore', 'ignore', 'pipe']
   })
   children.add(child)

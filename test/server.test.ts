@@ -180,7 +180,7 @@ describe('the server process', () => {
     assert.equal(build.status, 0, build.stderr)
     const version = spawnSync(process.execPath, ['bin/losant-invites-emulator.js', '--version'], { encoding: 'utf8', timeout: 20_000 })
     assert.equal(version.stdout, `${JSON.parse(readFileSync('package.json', 'utf8')).version}\n`)
-    // Run as a command too: its shebang (`env -S node <the V8 flags>`) starts it.
+    // Run as a command too: its shebang (`env -S <environment> node <the V8 flags>`) starts it.
     const direct = spawnSync('./bin/losant-invites-emulator.js', ['--version'], { encoding: 'utf8', timeout: 20_000 })
     assert.equal(direct.stdout, version.stdout, direct.stderr)
     const running = await start(t, ['--db', ':memory:', '--log-level', 'info'], {}, ['bin/losant-invites-emulator.js'])
