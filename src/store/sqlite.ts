@@ -199,7 +199,7 @@ export class SqliteInviteStore implements InviteStore {
    * connection, a write by another process) must call invalidate().
    */
   dataVersion (): number {
-    const changes = this.#statements.totalChanges.get() as number
+    const changes = this.#changes()
     if (changes !== this.#seenChanges) {
       this.#seenChanges = changes
       this.#version++
@@ -221,7 +221,7 @@ export class SqliteInviteStore implements InviteStore {
    * as dataVersion(): a change SQLite does not count must call invalidate().
    */
   orgVersion (instanceId: string, orgId: string): number {
-    const changes = this.#statements.totalChanges.get() as number
+    const changes = this.#changes()
     if (changes !== this.#accountedChanges) {
       this.#orgVersions.clear()
       this.#accountedChanges = changes
@@ -243,9 +243,10 @@ export class SqliteInviteStore implements InviteStore {
   #account (before: number, changed?: string): void {
     if (before !== this.#accountedChanges) this.#orgVersions.clear()
     else if (changed !== undefined) this.#orgVersions.delete(changed)
-    this.#accountedChanges = this.#statements.totalChanges.get() as number
+    this.#accountedChanges = this.#changes()
   }
 
+  /** Rows changed on this connection so far: SQLite's total_changes(). */
   #changes (): number {
     return this.#statements.totalChanges.get() as number
   }

@@ -35,8 +35,7 @@ export class CollectionCache {
   /** Keeps `json`, the answer listing `records` at `now`. */
   set (key: string, version: number, now: number, records: readonly InviteRecord[], json: Buffer): void {
     if (version !== this.#version) this.#clear(version)
-    const size = json.length
-    if (size > this.#maxBytes / 4) return
+    if (json.length > this.#maxBytes / 4) return
     let after = -Infinity
     let until = Infinity
     for (const record of records) {
@@ -49,15 +48,15 @@ export class CollectionCache {
     }
     const previous = this.#entries.get(key)
     if (previous !== undefined) {
-      this.#bytes -= previous.size
+      this.#bytes -= previous.json.length
       this.#entries.delete(key)
     }
-    this.#entries.set(key, { json, size, after, until })
-    this.#bytes += size
+    this.#entries.set(key, { json, after, until })
+    this.#bytes += json.length
     for (const [oldest, entry] of this.#entries) {
       if (this.#bytes <= this.#maxBytes) break
       this.#entries.delete(oldest)
-      this.#bytes -= entry.size
+      this.#bytes -= entry.json.length
     }
   }
 
@@ -70,8 +69,6 @@ export class CollectionCache {
 
 interface Entry {
   json: Buffer
-  /** What it counts for against the bound. */
-  size: number
   /** Valid for `after < now <= until`. */
   after: number
   until: number
