@@ -304,7 +304,9 @@ const enc = encodeURIComponent
 /** Glob worst cases (issue item 3): each at most 256 characters, over the big org. */
 function globCases () {
   const cases = [
-    ['plain filter `*@example.com` (reference)', '*@example.com'],
+    ['plain filter `*@example.com` (reference)', '*@example.com', 200, true],
+    // The floor of any filter that returns the whole org: no glob work, a 414 KB answer.
+    ['every invite `*` (no glob work, for comparison)', '*', 200, true],
     ['plain scan `*zz*` (no index)', '*zz*'],
     ['`*a*a*…*b` (127 stars)', `${'*a'.repeat(127)}*b`],
     ['`*?*?*…*?` (128 stars)', '*?'.repeat(128)],
@@ -316,7 +318,7 @@ function globCases () {
     ['`{*a*a*,*b*b*,…}` 32 starry alternatives', `{${Array.from({ length: 32 }, (_, i) => `*${letters(i)}*${letters(i)}*`).join(',')}}`]
   ]
   for (const [, pattern] of cases) if (pattern.length > 256) throw new Error(`glob case longer than 256: ${pattern.length}`)
-  return cases.map(([name, pattern, status]) => ({ name, pattern, status, path: invitesPath(ORG_BIG, `?filterField=email&filter=${enc(pattern)}`) }))
+  return cases.map(([name, pattern, status = 200, reference = false]) => ({ name, pattern, status, reference, path: invitesPath(ORG_BIG, `?filterField=email&filter=${enc(pattern)}`) }))
 }
 
 function scalingCases () {
@@ -519,7 +521,7 @@ function report (results, loadScenarios, scaling, globs) {
   const globRows = globs.map((c) => {
     const fig = paired(rounds, (r) => ({ A: r.globs[c.pattern].A.p50, B: r.globs[c.pattern].B.p50 }))
     const vsPlain = median(rounds.map((r) => r.globs[c.pattern].A.p50 / plain(r)))
-    if (c !== globs[0]) {
+    if (!c.reference) {
       targets.push(`g ${c.name}: ${fmt(vsPlain)}x the plain filter, target <= 3x: ${vsPlain <= 3 ? 'met' : 'MISSED'}`)
     }
     const bad = rounds.reduce((sum, r) => sum + r.globs[c.pattern].A.bad + r.globs[c.pattern].B.bad, 0)

@@ -40,6 +40,8 @@ interface Alternative {
 
 export interface CompiledGlob {
   matches: (value: string) => boolean
+  /** `matches` for a value already in lower case, as stored emails are: saves lower-casing it again. */
+  matchesLowerCase: (value: string) => boolean
   /** Characters every match starts with (lower-case); '' when there is no such run. */
   literalPrefix: string
   /** Characters every match ends with (lower-case); '' when there is no such run. */
@@ -84,14 +86,15 @@ function compileUncached (pattern: string): CompiledGlob {
   }
   const single = alternatives.length === 1 ? alternatives[0] : undefined
   const exact = single !== undefined && single.segments.length === 1 && single.segments[0]!.literal !== null
+  const matchesLowerCase = (lower: string): boolean => {
+    for (const alternative of alternatives) {
+      if (matchAlternative(alternative, lower)) return true
+    }
+    return false
+  }
   return {
-    matches: (value) => {
-      const lower = value.toLowerCase()
-      for (const alternative of alternatives) {
-        if (matchAlternative(alternative, lower)) return true
-      }
-      return false
-    },
+    matches: (value) => matchesLowerCase(value.toLowerCase()),
+    matchesLowerCase,
     literalPrefix: single === undefined ? '' : leadingLiteral(single.segments[0]!),
     literalSuffix: single === undefined ? '' : trailingLiteral(single.segments[single.segments.length - 1]!),
     exact,

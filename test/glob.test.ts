@@ -11,6 +11,9 @@ describe('compileGlob', () => {
     assert.equal(matches('*@example.com', 'Ann@EXAMPLE.com'), true)
     assert.equal(matches('ann', 'ann@example.com'), false)
     assert.equal(matches('ANN@x', 'ann@x'), true)
+    // For values already lower-cased (stored emails): the pattern is still lower-cased.
+    assert.equal(compileGlob('*@EXAMPLE.com').matchesLowerCase('ann@example.com'), true)
+    assert.equal(compileGlob('*@example.com').matchesLowerCase('ann@example.co'), false)
   })
 
   test('* is any run including none and crosses slashes and dots; ? is one character', () => {
@@ -95,7 +98,9 @@ describe('compileGlob', () => {
     fc.assert(fc.property(pattern, value, (p, v) => {
       // Past the alternatives cap the route answers 400 instead of matching.
       fc.pre(countAlternatives(p) <= 32)
-      assert.equal(matches(p, v), micromatch.isMatch(v, p, { nocase: true, dot: true }), `pattern ${p} value ${v}`)
+      const expected = micromatch.isMatch(v, p, { nocase: true, dot: true })
+      assert.equal(matches(p, v), expected, `pattern ${p} value ${v}`)
+      assert.equal(compileGlob(p).matchesLowerCase(v), expected, `pattern ${p} lower-case value ${v}`)
     }), { numRuns: 3000 })
   })
 

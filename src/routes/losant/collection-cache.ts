@@ -1,4 +1,5 @@
 import type { InviteRecord } from '../../store/types.js'
+import type { AnswerBuffers } from './answer-buffers.js'
 
 /**
  * Serialized invite collections, kept while they would be answered byte for byte the
@@ -9,16 +10,19 @@ import type { InviteRecord } from '../../store/types.js'
  * - the clock is in the window where no invite's `hasExpired` differs from when it was
  *   made: `now > inviteDate + ttl` is false for every invite it showed unexpired and true
  *   for every one it showed expired (so moving the clock either way is seen).
- * Bounded by total bytes; the oldest entries go first.
+ * Bounded by total bytes; the oldest entries go first. An answer taken from `answers` is
+ * held while kept (it is reused once nothing holds it).
  */
 export class CollectionCache {
   readonly #entries = new Map<string, Entry>()
   readonly #maxBytes: number
+  readonly #answers: AnswerBuffers | undefined
   #bytes = 0
   #version = -1
 
-  constructor (maxBytes = 16 * 1024 * 1024) {
+  constructor (maxBytes = 16 * 1024 * 1024, answers?: AnswerBuffers) {
     this.#maxBytes = maxBytes
+    this.#answers = answers
   }
 
   /** The entry's answer (UTF-8 bytes, sent as they are). */
@@ -46,21 +50,26 @@ export class CollectionCache {
         until = expiry
       }
     }
-    const previous = this.#entries.get(key)
-    if (previous !== undefined) {
-      this.#bytes -= previous.json.length
-      this.#entries.delete(key)
-    }
+    this.#delete(key)
+    this.#answers?.hold(json)
     this.#entries.set(key, { json, after, until })
     this.#bytes += json.length
-    for (const [oldest, entry] of this.#entries) {
+    for (const oldest of this.#entries.keys()) {
       if (this.#bytes <= this.#maxBytes) break
-      this.#entries.delete(oldest)
-      this.#bytes -= entry.json.length
+      this.#delete(oldest)
     }
   }
 
+  #delete (key: string): void {
+    const entry = this.#entries.get(key)
+    if (entry === undefined) return
+    this.#entries.delete(key)
+    this.#bytes -= entry.json.length
+    this.#answers?.release(entry.json)
+  }
+
   #clear (version: number): void {
+    if (this.#answers !== undefined) for (const entry of this.#entries.values()) this.#answers.release(entry.json)
     this.#entries.clear()
     this.#bytes = 0
     this.#version = version

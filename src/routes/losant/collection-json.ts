@@ -77,6 +77,7 @@ function showsTheSame (a: InviteRecord, b: InviteRecord): boolean {
  * JSON: only invites not seen before are presented and serialized. Bytes, not a string:
  * the pieces are copied once, into the answer Fastify sends as it is (a joined string
  * would be copied, measured and encoded again; about half the time of a 1000-invite answer).
+ * The answer's bytes come from `allocate` (routes reuse large ones: answer-buffers.ts).
  */
 export function serializeCollection (
   records: readonly InviteRecord[],
@@ -84,7 +85,8 @@ export function serializeCollection (
   now: number,
   links: boolean,
   cache: InviteJsonCache,
-  serializers: CollectionSerializers
+  serializers: CollectionSerializers,
+  allocate: (length: number) => Buffer = Buffer.allocUnsafe
 ): Buffer {
   const envelope = serializers.collection(presentEnvelope(records.length, parts, links))
   // Checked here rather than assumed: a schema whose first property is not `items` fails loudly in every test.
@@ -97,7 +99,7 @@ export function serializeCollection (
     items[i] = item
     length += item.length
   }
-  const out = Buffer.allocUnsafe(length)
+  const out = allocate(length)
   out.set(ITEMS_OPEN_BYTES, 0)
   let offset = ITEMS_OPEN_BYTES.length
   for (let i = 0; i < items.length; i++) {

@@ -11,6 +11,7 @@ import { OrgInviteSchema, type OrgInvite } from '../../schemas/orgInvite.js'
 import { OrgInviteCollectionSchema, OrgInviteListQuerySchema, type OrgInviteCollection } from '../../schemas/orgInviteCollection.js'
 import { OrgInvitePostSchema } from '../../schemas/orgInvitePost.js'
 import type { InviteListQuery } from '../../store/types.js'
+import { AnswerBuffers } from './answer-buffers.js'
 import { CollectionCache } from './collection-cache.js'
 import { InviteJsonCache, serializeCollection, type CollectionSerializers } from './collection-json.js'
 import { normalizeId, requireOrg } from './lookup.js'
@@ -29,9 +30,14 @@ export const errorResponses = { 400: ErrorSchema, 401: ErrorSchema, 403: ErrorSc
 /** What Fastify sets for a serialized object: cached strings leave with the same header. */
 const JSON_TYPE = 'application/json; charset=utf-8'
 
-/** Sends a body serialized here (a string or bytes with a JSON type: Fastify sends them as they are). */
-function sendSerialized (reply: unknown, json: string | Buffer): FastifyReply {
-  return (reply as FastifyReply).type(JSON_TYPE).send(json)
+/**
+ * Sends an answer serialized here (bytes with a JSON type: Fastify sends them as they are),
+ * holding its buffer until the response has handed every byte to the kernel.
+ */
+function sendAnswer (reply: unknown, json: Buffer, answers: AnswerBuffers): FastifyReply {
+  const r = reply as FastifyReply
+  answers.holdWhileSending(json, r.raw)
+  return r.type(JSON_TYPE).send(json)
 }
 
 /** The route's own serializers for a status (its response schema, and the invite's within it). */
@@ -53,7 +59,8 @@ const instanceOrgInvites: FastifyPluginAsyncTypebox = async (app) => {
   const { emulator } = app
   const { store, clock } = emulator
   // Performance (docs/PERFORMANCE.md): answers serialized once, reused until a write or an expiry.
-  const cache = store.dataVersion === undefined ? undefined : new CollectionCache()
+  const answers = new AnswerBuffers()
+  const cache = store.dataVersion === undefined ? undefined : new CollectionCache(undefined, answers)
   const inviteJson = new InviteJsonCache()
   // Each org's records while it is unchanged: listings after writes elsewhere skip SQLite.
   const orgRecords = store.orgVersion === undefined ? undefined : new OrgRecordsCache()
@@ -61,6 +68,7 @@ const instanceOrgInvites: FastifyPluginAsyncTypebox = async (app) => {
     inviteJson.clear()
     orgRecords?.clear()
   })
+  const takeAnswer = (length: number): Buffer => answers.take(length)
   let listSerializers: CollectionSerializers | undefined
   let postSerializers: CollectionSerializers | undefined
 
@@ -86,7 +94,7 @@ const instanceOrgInvites: FastifyPluginAsyncTypebox = async (app) => {
     if (cache !== undefined && version !== undefined) {
       // A hit skips the 404 checks too: the same data version has the same instance and org.
       const json = cache.get(key, version, now)
-      if (json !== undefined) return sendSerialized(reply, json)
+      if (json !== undefined) return sendAnswer(reply, json, answers)
     }
     const orgVersion = store.orgVersion?.(instanceId, orgId)
     const kept = orgVersion === undefined ? undefined : orgRecords?.get(instanceId, orgId, orgVersion)
@@ -112,9 +120,12 @@ const instanceOrgInvites: FastifyPluginAsyncTypebox = async (app) => {
       sortField,
       sortDirection,
       ...(filtered ? { filterField, filter } : {})
-    }, now, links, inviteJson, listSerializers ??= routeSerializers(reply, 200))
+    }, now, links, inviteJson, listSerializers ??= routeSerializers(reply, 200), takeAnswer)
     if (cache !== undefined && version !== undefined) cache.set(key, version, now, records, json)
-    return sendSerialized(reply, json)
+    sendAnswer(reply, json, answers)
+    // The cache and the response hold it now, if they keep it.
+    answers.release(json)
+    return reply
   })
 
   app.post(PATH, {
@@ -158,10 +169,12 @@ const instanceOrgInvites: FastifyPluginAsyncTypebox = async (app) => {
     const after = store.orgVersion?.(instanceId, orgId)
     if (after !== undefined) orgRecords?.set(instanceId, orgId, after, records)
     const json = serializeCollection(records, { instanceId, orgId, sortField: 'inviteDate', sortDirection: 'desc' }, now, links,
-      inviteJson, postSerializers ??= routeSerializers(reply, 201))
+      inviteJson, postSerializers ??= routeSerializers(reply, 201), takeAnswer)
     // The answer is also the next default-order GET's: cached for it (write, then read).
     if (cache !== undefined && store.dataVersion !== undefined) cache.set(key, store.dataVersion(), now, records, json)
-    return sendSerialized(reply.code(201), json)
+    sendAnswer(reply.code(201), json, answers)
+    answers.release(json)
+    return reply
   })
 }
 

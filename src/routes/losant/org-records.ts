@@ -80,9 +80,10 @@ export function listFromRecords (records: readonly InviteRecord[], query: Invite
     out = []
     const { glob } = filter
     if (filter.field === 'email') {
-      // As the store does: the pattern's required run of characters first (a fast search), then the glob.
+      // As the store does: the pattern's required run of characters first (a fast search),
+      // then the glob. Emails are stored lower-cased (the store's instr() relies on it too).
       const required = glob.requiredLiteral
-      for (const record of records) if (record.email.includes(required) && glob.matches(record.email)) out.push(record)
+      for (const record of records) if (record.email.includes(required) && glob.matchesLowerCase(record.email)) out.push(record)
     } else {
       for (const record of records) if (glob.matches(record.role)) out.push(record)
     }

@@ -1,0 +1,77 @@
+import type { ServerResponse } from 'node:http'
+
+/**
+ * Buffers for large answers, reused (performance, docs/PERFORMANCE.md). A fresh buffer of
+ * a few hundred KB is memory the kernel maps and zeroes page by page (glibc serves it with
+ * mmap past MALLOC_MMAP_THRESHOLD_ and unmaps it when freed), and V8 counts it towards its
+ * next full GC: a listing of a 1000-invite org spent about a third of its serializing time
+ * on that.
+ *
+ * A buffer goes back to the free list only when nothing holds it any more. Every holder
+ * takes a hold and releases it: the request that made the answer, the listing cache while
+ * it keeps it, each response sending it until all its bytes are with the kernel. A
+ * response that never finishes (the client went away mid-answer) never releases: its
+ * buffer is left to the garbage collector, never reused.
+ */
+export class AnswerBuffers {
+  /** Holds on each buffer taken from here and not yet free, by its memory. */
+  readonly #holds = new WeakMap<ArrayBufferLike, number>()
+  readonly #free: Buffer[] = []
+  readonly #minBytes: number
+  readonly #maxFree: number
+
+  /** Answers under `minBytes` are ordinary buffers (Node's own pool); at most `maxFree` buffers wait for reuse. */
+  constructor (minBytes = 64 * 1024, maxFree = 4) {
+    this.#minBytes = minBytes
+    this.#maxFree = maxFree
+  }
+
+  /** `length` bytes to fill (their contents are left over), held once by the caller. */
+  take (length: number): Buffer {
+    if (length < this.#minBytes) return Buffer.allocUnsafe(length)
+    let whole: Buffer | undefined
+    for (let i = 0; i < this.#free.length; i++) {
+      if (this.#free[i]!.length >= length) {
+        whole = this.#free.splice(i, 1)[0]!
+        break
+      }
+    }
+    // Room to grow by a few invites without a new buffer.
+    whole ??= Buffer.allocUnsafeSlow(length + (length >>> 3))
+    this.#holds.set(whole.buffer, 1)
+    return whole.subarray(0, length)
+  }
+
+  /** One more hold on `answer` (nothing, for a buffer not taken from here). */
+  hold (answer: Buffer): void {
+    const holds = this.#holds.get(answer.buffer)
+    if (holds !== undefined) this.#holds.set(answer.buffer, holds + 1)
+  }
+
+  /** Gives up one hold on `answer`; the last one frees it for reuse. */
+  release (answer: Buffer): void {
+    const holds = this.#holds.get(answer.buffer)
+    if (holds === undefined) return
+    if (holds > 1) {
+      this.#holds.set(answer.buffer, holds - 1)
+      return
+    }
+    this.#holds.delete(answer.buffer)
+    if (this.#free.length < this.#maxFree) this.#free.push(Buffer.from(answer.buffer, 0, answer.buffer.byteLength))
+  }
+
+  /**
+   * Holds `answer` while `response` sends it. 'finish' means the last write completed:
+   * every byte is with the kernel, nothing reads the buffer any more.
+   */
+  holdWhileSending (answer: Buffer, response: ServerResponse): void {
+    if (!this.#holds.has(answer.buffer)) return
+    this.hold(answer)
+    response.once('finish', () => this.release(answer))
+  }
+
+  /** How many buffers wait for reuse (tests). */
+  get freeCount (): number {
+    return this.#free.length
+  }
+}
