@@ -4,8 +4,8 @@ import type { ServerResponse } from 'node:http'
  * Buffers for large answers, reused (performance, docs/PERFORMANCE.md). A fresh buffer of
  * a few hundred KB is memory the kernel maps and zeroes page by page (glibc serves it with
  * mmap past MALLOC_MMAP_THRESHOLD_ and unmaps it when freed), and V8 counts it towards its
- * next full GC: a listing of a 1000-invite org spent about a third of its serializing time
- * on that.
+ * next full GC: serializing a 414 KB listing took 0.6-0.7 ms in the server with a fresh
+ * buffer each time, 0.35 ms with reused ones.
  *
  * A buffer goes back to the free list only when nothing holds it any more. Every holder
  * takes a hold and releases it: the request that made the answer, the listing cache while
@@ -18,12 +18,17 @@ export class AnswerBuffers {
   readonly #holds = new WeakMap<ArrayBufferLike, number>()
   readonly #free: Buffer[] = []
   readonly #minBytes: number
-  readonly #maxFree: number
+  readonly #maxFreeBytes: number
+  #freeBytes = 0
 
-  /** Answers under `minBytes` are ordinary buffers (Node's own pool); at most `maxFree` buffers wait for reuse. */
-  constructor (minBytes = 64 * 1024, maxFree = 4) {
+  /**
+   * Answers under `minBytes` are ordinary buffers (Node's own pool). Free buffers wait for
+   * reuse up to `maxFreeBytes` in all; past that (after a listing of a whole big org, say)
+   * they are left to the garbage collector.
+   */
+  constructor (minBytes = 64 * 1024, maxFreeBytes = 8 * 1024 * 1024) {
     this.#minBytes = minBytes
-    this.#maxFree = maxFree
+    this.#maxFreeBytes = maxFreeBytes
   }
 
   /** `length` bytes to fill (their contents are left over), held once by the caller. */
@@ -33,6 +38,7 @@ export class AnswerBuffers {
     for (let i = 0; i < this.#free.length; i++) {
       if (this.#free[i]!.length >= length) {
         whole = this.#free.splice(i, 1)[0]!
+        this.#freeBytes -= whole.length
         break
       }
     }
@@ -57,7 +63,11 @@ export class AnswerBuffers {
       return
     }
     this.#holds.delete(answer.buffer)
-    if (this.#free.length < this.#maxFree) this.#free.push(Buffer.from(answer.buffer, 0, answer.buffer.byteLength))
+    const size = answer.buffer.byteLength
+    if (this.#freeBytes + size <= this.#maxFreeBytes) {
+      this.#free.push(Buffer.from(answer.buffer, 0, size))
+      this.#freeBytes += size
+    }
   }
 
   /**

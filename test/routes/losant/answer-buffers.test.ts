@@ -37,6 +37,20 @@ describe('answer buffers', () => {
     assert.notEqual(third.buffer, second.buffer, 'a held buffer is not handed out twice')
   })
 
+  test('free buffers wait for reuse up to maxFreeBytes in all', () => {
+    const answers = new AnswerBuffers(1000, 10_000)
+    const huge = answers.take(20_000)
+    answers.release(huge)
+    assert.equal(answers.freeCount, 0, 'a whole big org is not kept')
+    // 4000 bytes asked, 4500 allocated (room to grow): two fit in 10,000, not three.
+    const taken = [answers.take(4000), answers.take(4000), answers.take(4000)]
+    for (const answer of taken) answers.release(answer)
+    assert.equal(answers.freeCount, 2)
+    answers.take(4000)
+    answers.release(answers.take(4000))
+    assert.equal(answers.freeCount, 1, 'taking one makes room for another')
+  })
+
   test('a response holds its answer until it finishes; one that never finishes keeps it from reuse', () => {
     const answers = new AnswerBuffers(1000)
     const finishing = fakeResponse()
