@@ -34,16 +34,20 @@ export class AnswerBuffers {
   /** `length` bytes to fill (their contents are left over), held once by the caller. */
   take (length: number): Buffer {
     if (length < this.#minBytes) return Buffer.allocUnsafe(length)
-    let whole: Buffer | undefined
+    // The smallest free buffer that fits, so that a small answer does not take a big one.
+    let best = -1
     for (let i = 0; i < this.#free.length; i++) {
-      if (this.#free[i]!.length >= length) {
-        whole = this.#free.splice(i, 1)[0]!
-        this.#freeBytes -= whole.length
-        break
-      }
+      const size = this.#free[i]!.length
+      if (size >= length && (best < 0 || size < this.#free[best]!.length)) best = i
     }
-    // Room to grow by a few invites without a new buffer.
-    whole ??= Buffer.allocUnsafeSlow(length + (length >>> 3))
+    let whole: Buffer
+    if (best >= 0) {
+      whole = this.#free.splice(best, 1)[0]!
+      this.#freeBytes -= whole.length
+    } else {
+      // Room to grow by a few invites without a new buffer.
+      whole = Buffer.allocUnsafeSlow(length + (length >>> 3))
+    }
     this.#holds.set(whole.buffer, 1)
     return whole.subarray(0, length)
   }

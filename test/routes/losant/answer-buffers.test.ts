@@ -51,6 +51,16 @@ describe('answer buffers', () => {
     assert.equal(answers.freeCount, 1, 'taking one makes room for another')
   })
 
+  test('an answer takes the smallest free buffer it fits in', () => {
+    const answers = new AnswerBuffers(1000)
+    const big = answers.take(8000)
+    const small = answers.take(2000)
+    answers.release(big)
+    answers.release(small)
+    assert.equal(answers.take(1500).buffer, small.buffer)
+    assert.equal(answers.take(1500).buffer, big.buffer)
+  })
+
   test('a response holds its answer until it finishes; one that never finishes keeps it from reuse', () => {
     const answers = new AnswerBuffers(1000)
     const finishing = fakeResponse()
