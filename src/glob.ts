@@ -64,16 +64,25 @@ export function compileGlob (pattern: string): CompiledGlob {
   // The last patterns compiled, kept (a test loop filters with the same few again and
   // again; 32 alternatives take about 0.4 ms to compile). A compiled glob holds no state
   // between calls: its segments' shift-and state is scratch, used within one match.
-  const cached = recentGlobs.get(pattern)
-  if (cached !== undefined) return cached
-  const glob = compileUncached(pattern)
-  if (recentGlobs.size >= RECENT_GLOBS) recentGlobs.delete(recentGlobs.keys().next().value!)
-  recentGlobs.set(pattern, glob)
+  // Patterns over the budget are kept too, as their error: each would be expanded and
+  // parsed again (32 alternatives of up to 256 positions) only to be refused.
+  let glob = recentGlobs.get(pattern)
+  if (glob === undefined) {
+    try {
+      glob = compileUncached(pattern)
+    } catch (error) {
+      if (!(error instanceof GlobTooComplexError)) throw error
+      glob = error
+    }
+    if (recentGlobs.size >= RECENT_GLOBS) recentGlobs.delete(recentGlobs.keys().next().value!)
+    recentGlobs.set(pattern, glob)
+  }
+  if (glob instanceof GlobTooComplexError) throw glob
   return glob
 }
 
 const RECENT_GLOBS = 32
-const recentGlobs = new Map<string, CompiledGlob>()
+const recentGlobs = new Map<string, CompiledGlob | GlobTooComplexError>()
 
 function compileUncached (pattern: string): CompiledGlob {
   const alternatives = expandBraces(pattern.toLowerCase()).map(parseAlternative)
