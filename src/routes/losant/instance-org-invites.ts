@@ -27,7 +27,7 @@ export const InstanceOrgParamsSchema = Type.Object({
 
 export const errorResponses = { 400: ErrorSchema, 401: ErrorSchema, 403: ErrorSchema, 404: ErrorSchema }
 
-/** What Fastify sets for a serialized object: cached strings leave with the same header. */
+/** What Fastify sets for a serialized object: answers made here as bytes leave with the same header. */
 const JSON_TYPE = 'application/json; charset=utf-8'
 
 /**

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { EventEmitter } from 'node:events'
 import type { ServerResponse } from 'node:http'
 import net from 'node:net'
-import { describe, test } from 'node:test'
+import { describe, test, type TestContext } from 'node:test'
 import { AnswerBuffers } from '../../../src/routes/losant/answer-buffers.js'
 import { CollectionCache } from '../../../src/routes/losant/collection-cache.js'
 import type { Snapshot } from '../../../src/schemas/snapshot.js'
@@ -118,7 +118,7 @@ describe('answer buffers', () => {
     const auth = { authorization: 'Bearer tok' }
 
     const expected = expectStatus(await app.inject({ method: 'GET', url: `${path}?sortField=email&sortDirection=asc`, headers: auth }), 200).body
-    const slow = await startSlowRequest(port, `${path}?sortField=email&sortDirection=asc`)
+    const slow = await startSlowRequest(t, port, `${path}?sortField=email&sortDirection=asc`)
     // Answers in other orders, of the same length, would be written into the slow answer's
     // buffer if it were free.
     for (const query of ['?sortField=email&sortDirection=desc', '?sortField=inviteDate&sortDirection=asc', '?sortField=role&sortDirection=asc']) {
@@ -131,8 +131,9 @@ describe('answer buffers', () => {
 })
 
 /** Sends a GET on a raw socket and stops reading once the answer starts arriving. */
-async function startSlowRequest (port: number, path: string): Promise<{ readAll: () => Promise<string> }> {
+async function startSlowRequest (t: TestContext, port: number, path: string): Promise<{ readAll: () => Promise<string> }> {
   const socket = net.connect(port, '127.0.0.1')
+  t.after(() => socket.destroy())
   const chunks: Buffer[] = []
   await new Promise<void>((resolve, reject) => {
     socket.once('connect', resolve)
