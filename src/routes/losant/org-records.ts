@@ -42,10 +42,9 @@ export class OrgRecordsCache {
     if (records.length > this.#maxPerOrg) return
     this.#entries.set(key, { version, records })
     this.#count += records.length
-    for (const [oldest, entry] of this.#entries) {
+    for (const oldest of this.#entries.keys()) {
       if (this.#count <= this.#maxRecords) break
-      this.#entries.delete(oldest)
-      this.#count -= entry.records.length
+      this.#delete(oldest)
     }
   }
 
