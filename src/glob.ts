@@ -36,6 +36,9 @@ interface Alternative {
   /** Fixed-width runs between stars; `segments.length - 1` stars in all. */
   segments: Segment[]
   minLength: number
+  /** Characters every match holds (as `characterBit`s), once or more and twice or more. */
+  once: number
+  twice: number
 }
 
 export interface CompiledGlob {
@@ -95,12 +98,27 @@ function compileUncached (pattern: string): CompiledGlob {
   }
   const single = alternatives.length === 1 ? alternatives[0] : undefined
   const exact = single !== undefined && single.segments.length === 1 && single.segments[0]!.literal !== null
-  const matchesLowerCase = (lower: string): boolean => {
-    for (const alternative of alternatives) {
-      if (matchAlternative(alternative, lower)) return true
-    }
-    return false
-  }
+  const [head, ...rest] = alternatives as [Alternative, ...Alternative[]]
+  const matchesLowerCase = rest.length === 0
+    ? (lower: string): boolean => matchAlternative(head, lower)
+    : (lower: string): boolean => {
+        // Performance (docs/PERFORMANCE.md, g): one pass over the value tells which characters
+        // it holds once and twice or more; an alternative needing one it lacks is not searched.
+        // A long value tries the first alternative before that pass, which costs as much as a search.
+        if (lower.length > SHORT_VALUE && matchAlternative(head, lower)) return true
+        let once = 0
+        let twice = 0
+        for (let i = 0; i < lower.length; i++) {
+          const bit = characterBit(lower.charCodeAt(i))
+          twice |= once & bit
+          once |= bit
+        }
+        for (const alternative of lower.length > SHORT_VALUE ? rest : alternatives) {
+          if ((alternative.once & ~once) !== 0 || (alternative.twice & ~twice) !== 0) continue
+          if (matchAlternative(alternative, lower)) return true
+        }
+        return false
+      }
   return {
     matches: (value) => matchesLowerCase(value.toLowerCase()),
     matchesLowerCase,
@@ -117,7 +135,7 @@ function matchAlternative ({ segments, minLength }: Alternative, value: string):
   if (segments.length === 1) return value.length === first.width && first.matchesAt(value, 0)
   const last = segments[segments.length - 1]!
   const end = value.length - last.width
-  if (!first.matchesAt(value, 0) || !last.matchesAt(value, end)) return false
+  if ((first.width > 0 && !first.matchesAt(value, 0)) || (last.width > 0 && !last.matchesAt(value, end))) return false
   let position = first.width
   for (let i = 1; i < segments.length - 1; i++) {
     const segment = segments[i]!
@@ -162,7 +180,28 @@ function parseAlternative (pattern: string): Alternative {
     }
   }
   const built = segments.map((atoms) => new Segment(atoms))
-  return { segments: built, minLength: built.reduce((sum, s) => sum + s.width, 0) }
+  // Each character atom matches a position of its own, so a match holds each character at
+  // least as many times as the pattern names it (counted per bit: characters sharing a bit
+  // count together, which the value's pass does too).
+  let once = 0
+  let twice = 0
+  for (const atoms of segments) {
+    for (const atom of atoms) {
+      if (atom.kind !== 'char') continue
+      const bit = characterBit(atom.code)
+      twice |= once & bit
+      once |= bit
+    }
+  }
+  return { segments: built, minLength: built.reduce((sum, s) => sum + s.width, 0), once, twice }
+}
+
+/** Values up to this length take the pass over their characters before any alternative. */
+const SHORT_VALUE = 64
+
+/** A character's bit in a presence mask: 32 buckets by the code's low bits (a-z get one each). */
+function characterBit (code: number): number {
+  return 1 << (code & 31)
 }
 
 /** `[...]` starting at `start`; null when unclosed, so the `[` is literal. */

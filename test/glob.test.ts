@@ -109,6 +109,26 @@ describe('compileGlob', () => {
     }), { numRuns: 3000 })
   })
 
+  test('many alternatives: the ones a value lacks characters for are skipped, never a match lost', () => {
+    // `1` and `q` share a presence bit (codes 49 and 113), so do `@` and a backquote:
+    // values long and short (the pass over the value comes first below 64 characters).
+    const alternative = fc.array(fc.constantFrom('a', 'q', '1', '@', '`', '*', '?', '[1q]'), { minLength: 1, maxLength: 6 })
+      .map((parts) => `*${parts.join('')}*`.replace(/\*{3,}/g, '**'))
+    const pattern = fc.array(alternative, { minLength: 2, maxLength: 8 }).map((alternatives) => `{${alternatives.join(',')}}`)
+    const value = fc.oneof(
+      fc.array(fc.constantFrom('a', 'q', '1', '@', '`', 'x'), { minLength: 1, maxLength: 12 }),
+      fc.array(fc.constantFrom('a', 'q', '1', '@', '`', 'x'), { minLength: 60, maxLength: 90 })
+    ).map((chars) => chars.join(''))
+    fc.assert(fc.property(pattern, value, (p, v) => {
+      const expected = micromatch.isMatch(v, p, { nocase: true, dot: true })
+      assert.equal(compileGlob(p).matchesLowerCase(v), expected, `pattern ${p} value ${v}`)
+    }), { numRuns: 3000 })
+    // Twice means twice: one `a` is not enough for `*a*a*`, whichever alternative comes first.
+    assert.equal(matches('{*x*,*a*a*}', 'ab'), false)
+    assert.equal(matches('{*x*,*a*a*}', 'aba'), true)
+    assert.equal(matches('{*x*,*a*a*}', `${'b'.repeat(70)}a${'b'.repeat(70)}a`), true)
+  })
+
   test('`?`s around a run of characters fit where the run is found', () => {
     // Each starred part is `?`s, characters and `?`s: the part starts before its characters.
     assert.equal(matches('*?a*a*', 'xaa'), true)
