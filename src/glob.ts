@@ -45,6 +45,14 @@ export interface CompiledGlob {
   matches: (value: string) => boolean
   /** `matches` for a value already in lower case, as stored emails are: saves lower-casing it again. */
   matchesLowerCase: (value: string) => boolean
+  /**
+   * `matchesLowerCase` given the value's `characterPresence` (kept by a caller that matches
+   * the same values again): with brace alternatives, those the value lacks characters for
+   * are skipped without reading the value at all.
+   */
+  matchesLowerCaseGiven: (value: string, once: number, twice: number) => boolean
+  /** True when the pattern has brace alternatives: `matchesLowerCaseGiven` then saves a pass. */
+  screensAlternatives: boolean
   /** Characters every match starts with (lower-case); '' when there is no such run. */
   literalPrefix: string
   /** Characters every match ends with (lower-case); '' when there is no such run. */
@@ -99,29 +107,31 @@ function compileUncached (pattern: string): CompiledGlob {
   const single = alternatives.length === 1 ? alternatives[0] : undefined
   const exact = single !== undefined && single.segments.length === 1 && single.segments[0]!.literal !== null
   const [head, ...rest] = alternatives as [Alternative, ...Alternative[]]
+  // Performance (docs/PERFORMANCE.md, g): with alternatives, which characters a value holds
+  // once and twice or more rules out most of them before any is searched.
+  const screened = (lower: string, once: number, twice: number, from: number): boolean => {
+    for (let i = from; i < alternatives.length; i++) {
+      const alternative = alternatives[i]!
+      if ((alternative.once & ~once) !== 0 || (alternative.twice & ~twice) !== 0) continue
+      if (matchAlternative(alternative, lower)) return true
+    }
+    return false
+  }
   const matchesLowerCase = rest.length === 0
     ? (lower: string): boolean => matchAlternative(head, lower)
     : (lower: string): boolean => {
-        // Performance (docs/PERFORMANCE.md, g): one pass over the value tells which characters
-        // it holds once and twice or more; an alternative needing one it lacks is not searched.
-        // A long value tries the first alternative before that pass, which costs as much as a search.
-        if (lower.length > SHORT_VALUE && matchAlternative(head, lower)) return true
-        let once = 0
-        let twice = 0
-        for (let i = 0; i < lower.length; i++) {
-          const bit = characterBit(lower.charCodeAt(i))
-          twice |= once & bit
-          once |= bit
-        }
-        for (const alternative of lower.length > SHORT_VALUE ? rest : alternatives) {
-          if ((alternative.once & ~once) !== 0 || (alternative.twice & ~twice) !== 0) continue
-          if (matchAlternative(alternative, lower)) return true
-        }
-        return false
+        // A long value tries the first alternative before the pass over its characters,
+        // which costs as much as a search.
+        const long = lower.length > SHORT_VALUE
+        if (long && matchAlternative(head, lower)) return true
+        const presence = characterPresence(lower)
+        return screened(lower, presence.once, presence.twice, long ? 1 : 0)
       }
   return {
     matches: (value) => matchesLowerCase(value.toLowerCase()),
     matchesLowerCase,
+    matchesLowerCaseGiven: rest.length === 0 ? matchesLowerCase : (lower, once, twice) => screened(lower, once, twice, 0),
+    screensAlternatives: rest.length > 0,
     literalPrefix: single === undefined ? '' : leadingLiteral(single.segments[0]!),
     literalSuffix: single === undefined ? '' : trailingLiteral(single.segments[single.segments.length - 1]!),
     exact,
@@ -202,6 +212,26 @@ const SHORT_VALUE = 64
 /** A character's bit in a presence mask: 32 buckets by the code's low bits (a-z get one each). */
 function characterBit (code: number): number {
   return 1 << (code & 31)
+}
+
+/** The result of `characterPresence`, reused: matching allocates nothing. */
+const presenceScratch = { once: 0, twice: 0 }
+
+/**
+ * Which characters `value` holds once or more and twice or more, as masks of
+ * `characterBit`s: one pass over it. The object returned is overwritten by the next call.
+ */
+export function characterPresence (value: string): { readonly once: number, readonly twice: number } {
+  let once = 0
+  let twice = 0
+  for (let i = 0; i < value.length; i++) {
+    const bit = characterBit(value.charCodeAt(i))
+    twice |= once & bit
+    once |= bit
+  }
+  presenceScratch.once = once
+  presenceScratch.twice = twice
+  return presenceScratch
 }
 
 /** `[...]` starting at `start`; null when unclosed, so the `[` is literal. */

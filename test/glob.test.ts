@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 import fc from 'fast-check'
 import micromatch from 'micromatch'
-import { compileGlob, expandBraces, GlobTooComplexError } from '../src/glob.js'
+import { characterPresence, compileGlob, expandBraces, GlobTooComplexError } from '../src/glob.js'
 
 const matches = (pattern: string, value: string) => compileGlob(pattern).matches(value)
 
@@ -121,7 +121,10 @@ describe('compileGlob', () => {
     ).map((chars) => chars.join(''))
     fc.assert(fc.property(pattern, value, (p, v) => {
       const expected = micromatch.isMatch(v, p, { nocase: true, dot: true })
-      assert.equal(compileGlob(p).matchesLowerCase(v), expected, `pattern ${p} value ${v}`)
+      const glob = compileGlob(p)
+      assert.equal(glob.matchesLowerCase(v), expected, `pattern ${p} value ${v}`)
+      const { once, twice } = characterPresence(v)
+      assert.equal(glob.matchesLowerCaseGiven(v, once, twice), expected, `pattern ${p} value ${v}, presence given`)
     }), { numRuns: 3000 })
     // Twice means twice: one `a` is not enough for `*a*a*`, whichever alternative comes first.
     assert.equal(matches('{*x*,*a*a*}', 'ab'), false)

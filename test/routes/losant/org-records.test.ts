@@ -20,7 +20,7 @@ const patternArb = fc.array(fc.constantFrom(...CHARS, '*', '?', '*', '[a-b]', '{
 const queryArb = fc.record({
   sortField: fc.constantFrom('email' as const, 'role' as const, 'inviteDate' as const),
   sortDirection: fc.constantFrom('asc' as const, 'desc' as const),
-  filter: fc.option(fc.tuple(fc.constantFrom('email' as const, 'role' as const), fc.oneof(patternArb, fc.constantFrom('*', 'a*', 'ad*', '*e*', 'view', '{edit,none}')))),
+  filter: fc.option(fc.tuple(fc.constantFrom('email' as const, 'role' as const), fc.oneof(patternArb, fc.constantFrom('*', 'a*', 'ad*', '*e*', 'view', '{edit,none}', '{*a*a*,*z*z*,*4*2*}', '{*2*,*a*b*,*😀*😀*}')))),
   links: fc.boolean()
 })
 
