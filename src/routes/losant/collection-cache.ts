@@ -1,5 +1,6 @@
 import type { InviteRecord } from '../../store/types.js'
 import type { AnswerBuffers } from './answer-buffers.js'
+import { expiryWindow } from './collection-json.js'
 
 /**
  * Serialized invite collections, kept while they would be answered byte for byte the
@@ -40,19 +41,9 @@ export class CollectionCache {
   set (key: string, version: number, now: number, records: readonly InviteRecord[], json: Buffer): void {
     if (version !== this.#version) this.#clear(version)
     if (json.length > this.#maxBytes / 4) return
-    let after = -Infinity
-    let until = Infinity
-    for (const record of records) {
-      const expiry = record.inviteDate + record.ttl
-      if (now > expiry) {
-        if (expiry > after) after = expiry
-      } else if (expiry < until) {
-        until = expiry
-      }
-    }
     this.#delete(key)
     this.#answers?.hold(json)
-    this.#entries.set(key, { json, after, until })
+    this.#entries.set(key, { json, ...expiryWindow(records, now) })
     this.#bytes += json.length
     for (const oldest of this.#entries.keys()) {
       if (this.#bytes <= this.#maxBytes) break

@@ -78,6 +78,7 @@ function showsTheSame (a: InviteRecord, b: InviteRecord): boolean {
  * the pieces are copied once, into the answer Fastify sends as it is (a joined string
  * would be copied, measured and encoded again; about half the time of a 1000-invite answer).
  * The answer's bytes come from `allocate` (routes reuse large ones: answer-buffers.ts).
+ * `run`, when given, must be `records`' items as `ItemRuns` joins them: copied in one piece.
  */
 export function serializeCollection (
   records: readonly InviteRecord[],
@@ -86,27 +87,107 @@ export function serializeCollection (
   links: boolean,
   cache: InviteJsonCache,
   serializers: CollectionSerializers,
-  allocate: (length: number) => Buffer = Buffer.allocUnsafe
+  allocate: (length: number) => Buffer = Buffer.allocUnsafe,
+  run?: Buffer
 ): Buffer {
   const envelope = serializers.collection(presentEnvelope(records.length, parts, links))
   // Checked here rather than assumed: a schema whose first property is not `items` fails loudly in every test.
   if (!envelope.startsWith(`${ITEMS_OPEN}]`)) throw new Error('the collection schema must list `items` first')
   const tail = Buffer.from(envelope.slice(ITEMS_OPEN.length))
-  const items = new Array<Buffer>(records.length)
-  let length = ITEMS_OPEN_BYTES.length + tail.length + Math.max(0, records.length - 1)
-  for (let i = 0; i < records.length; i++) {
-    const item = cache.json(records[i]!, now, links, serializers.item)
-    items[i] = item
-    length += item.length
+  const open = ITEMS_OPEN_BYTES.length
+  if (run !== undefined) {
+    const out = allocate(open + run.length + tail.length)
+    out.set(ITEMS_OPEN_BYTES, 0)
+    out.set(run, open)
+    out.set(tail, open + run.length)
+    return out
   }
-  const out = allocate(length)
+  const items = presentItems(records, now, links, cache, serializers.item)
+  const out = allocate(open + items.length + tail.length)
   out.set(ITEMS_OPEN_BYTES, 0)
-  let offset = ITEMS_OPEN_BYTES.length
-  for (let i = 0; i < items.length; i++) {
-    if (i > 0) out[offset++] = COMMA
-    out.set(items[i]!, offset)
-    offset += items[i]!.length
-  }
-  out.set(tail, offset)
+  out.set(tail, joinInto(out, items.jsons, open))
   return out
+}
+
+/**
+ * The items of whole kept listings (an org's records in the default order, as the org
+ * records cache keeps them) joined into one run of bytes: a listing that shows every
+ * record in that order (no filter, or one every invite matches) copies it in one piece
+ * instead of invite by invite (performance, docs/PERFORMANCE.md, g). Kept by records array
+ * (kept arrays never change; the run goes with its array) and by `links`, while no
+ * invite's `hasExpired` differs from when it was made.
+ */
+export class ItemRuns {
+  readonly #runs = new WeakMap<readonly InviteRecord[], { links?: Run, plain?: Run }>()
+  readonly #maxRunBytes: number
+
+  /** A run longer than `maxRunBytes` is not kept: such an org is joined invite by invite every time. */
+  constructor (maxRunBytes = 2 * 1024 * 1024) {
+    this.#maxRunBytes = maxRunBytes
+  }
+
+  /** `records`' items, comma-separated, as `serializeCollection` would join them at `now`. */
+  items (records: readonly InviteRecord[], now: number, links: boolean, cache: InviteJsonCache, serializeItem: (invite: OrgInvite) => string): Buffer {
+    let runs = this.#runs.get(records)
+    const kept = links ? runs?.links : runs?.plain
+    if (kept !== undefined && now > kept.window.after && now <= kept.window.until) return kept.bytes
+    const items = presentItems(records, now, links, cache, serializeItem)
+    const bytes = Buffer.allocUnsafeSlow(items.length)
+    joinInto(bytes, items.jsons, 0)
+    if (bytes.length <= this.#maxRunBytes) {
+      if (runs === undefined) this.#runs.set(records, runs = {})
+      const run = { bytes, window: expiryWindow(records, now) }
+      if (links) runs.links = run
+      else runs.plain = run
+    }
+    return bytes
+  }
+}
+
+interface Run {
+  bytes: Buffer
+  window: ExpiryWindow
+}
+
+/** Valid for `after < now <= until`: no invite's `hasExpired` differs in it. */
+export interface ExpiryWindow {
+  after: number
+  until: number
+}
+
+/** The window around `now` in which every one of `records` shows as expired or not as it does at `now`. */
+export function expiryWindow (records: readonly InviteRecord[], now: number): ExpiryWindow {
+  let after = -Infinity
+  let until = Infinity
+  for (const record of records) {
+    const expiry = record.inviteDate + record.ttl
+    if (now > expiry) {
+      if (expiry > after) after = expiry
+    } else if (expiry < until) {
+      until = expiry
+    }
+  }
+  return { after, until }
+}
+
+/** Each record's cached JSON, and their length joined by commas. */
+function presentItems (records: readonly InviteRecord[], now: number, links: boolean, cache: InviteJsonCache, serializeItem: (invite: OrgInvite) => string): { jsons: Buffer[], length: number } {
+  const jsons = new Array<Buffer>(records.length)
+  let length = Math.max(0, records.length - 1)
+  for (let i = 0; i < records.length; i++) {
+    const json = cache.json(records[i]!, now, links, serializeItem)
+    jsons[i] = json
+    length += json.length
+  }
+  return { jsons, length }
+}
+
+/** Writes `jsons` comma-separated into `out` from `offset`; answers the offset after them. */
+function joinInto (out: Buffer, jsons: readonly Buffer[], offset: number): number {
+  for (let i = 0; i < jsons.length; i++) {
+    if (i > 0) out[offset++] = COMMA
+    out.set(jsons[i]!, offset)
+    offset += jsons[i]!.length
+  }
+  return offset
 }

@@ -13,7 +13,7 @@ import { OrgInvitePostSchema } from '../../schemas/orgInvitePost.js'
 import type { InviteListQuery } from '../../store/types.js'
 import { AnswerBuffers } from './answer-buffers.js'
 import { CollectionCache } from './collection-cache.js'
-import { InviteJsonCache, serializeCollection, type CollectionSerializers } from './collection-json.js'
+import { InviteJsonCache, ItemRuns, serializeCollection, type CollectionSerializers } from './collection-json.js'
 import { normalizeId, requireOrg } from './lookup.js'
 import { inDefaultOrder, listFromRecords, OrgRecordsCache, withUpsertedInvite } from './org-records.js'
 import { wantsLinks } from './present.js'
@@ -62,6 +62,7 @@ const instanceOrgInvites: FastifyPluginAsyncTypebox = async (app) => {
   const answers = new AnswerBuffers()
   const cache = store.dataVersion === undefined ? undefined : new CollectionCache(undefined, answers)
   const inviteJson = new InviteJsonCache()
+  const itemRuns = new ItemRuns()
   // Each org's records while it is unchanged: listings after writes elsewhere skip SQLite.
   const orgRecords = store.orgVersion === undefined ? undefined : new OrgRecordsCache()
   emulator.onReset(() => {
@@ -114,13 +115,16 @@ const instanceOrgInvites: FastifyPluginAsyncTypebox = async (app) => {
     if (kept === undefined && !filtered && orgVersion !== undefined) {
       orgRecords?.set(instanceId, orgId, orgVersion, sortField === 'inviteDate' && sortDirection === 'desc' ? records : inDefaultOrder(records))
     }
+    const serializers = listSerializers ??= routeSerializers(reply, 200)
+    // Every kept record in the kept order (no filter, or one all match): their items are one run of bytes.
+    const whole = kept !== undefined && records.length === kept.length && sortField === 'inviteDate' && sortDirection === 'desc'
     const json = serializeCollection(records, {
       instanceId,
       orgId,
       sortField,
       sortDirection,
       ...(filtered ? { filterField, filter } : {})
-    }, now, links, inviteJson, listSerializers ??= routeSerializers(reply, 200), takeAnswer)
+    }, now, links, inviteJson, serializers, takeAnswer, whole ? itemRuns.items(kept, now, links, inviteJson, serializers.item) : undefined)
     if (cache !== undefined && version !== undefined) cache.set(key, version, now, records, json)
     sendAnswer(reply, json, answers)
     // The cache and the response hold it now, if they keep it.

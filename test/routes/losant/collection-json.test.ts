@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import fc from 'fast-check'
 import Fastify from 'fastify'
-import { InviteJsonCache, serializeCollection, type CollectionSerializers } from '../../../src/routes/losant/collection-json.js'
+import { InviteJsonCache, ItemRuns, serializeCollection, type CollectionSerializers } from '../../../src/routes/losant/collection-json.js'
 import { presentEnvelope, presentInvite, type CollectionParts } from '../../../src/routes/losant/present.js'
 import { OrgInviteSchema, type OrgInvite } from '../../../src/schemas/orgInvite.js'
 import { OrgInviteCollectionSchema, type OrgInviteCollection } from '../../../src/schemas/orgInviteCollection.js'
@@ -36,22 +36,28 @@ function variants (id: string): InviteRecord[] {
 }
 const RECORDS = ID_POOL.flatMap(variants)
 const recordArb = fc.tuple(fc.constantFrom(...RECORDS), fc.boolean()).map(([record, copy]) => copy ? structuredClone(record) : record)
+// Kept listings (arrays met again, as the org records cache hands them out): their items as
+// one run, reused across clocks and link settings only where it shows the same bytes.
+const KEPT = [RECORDS.slice(0, 6), RECORDS.slice(3, 4), RECORDS.filter((_, i) => i % 5 === 0), []]
 
-test('a collection from cached invite JSON is the bytes of the route serializer, across changes, clocks and links', async (t) => {
+test('a collection from cached invite JSON, or from a kept listing\'s run, is the bytes of the route serializer, across changes, clocks and links', async (t) => {
   const app = Fastify()
   t.after(async () => app.close())
   const cache = new InviteJsonCache(4)
+  const itemRuns = new ItemRuns()
   let runs = 0
   const check = (serializers: CollectionSerializers, serializeWhole: (body: OrgInviteCollection) => string): void => {
     fc.assert(fc.property(
-      fc.array(recordArb, { maxLength: 6 }),
+      fc.oneof(fc.array(recordArb, { maxLength: 6 }), fc.constantFrom(...KEPT)),
       fc.constantFrom(500, 2000, 7000, 12_000),
       fc.boolean(),
       fc.option(fc.constantFrom('a*', 'ünï*'), { nil: undefined }),
       (records, now, links, filter) => {
         const parts: CollectionParts = { instanceId: 'i', orgId: 'o', sortField: 'email', sortDirection: 'asc', ...(filter === undefined ? {} : { filterField: 'email', filter }) }
-        const whole = serializeWhole({ ...presentEnvelope(records.length, parts, links), items: records.map((record) => presentInvite(record, now, links)) })
-        assert.deepEqual(serializeCollection(records, parts, now, links, cache, serializers), Buffer.from(whole))
+        const whole = Buffer.from(serializeWhole({ ...presentEnvelope(records.length, parts, links), items: records.map((record) => presentInvite(record, now, links)) }))
+        assert.deepEqual(serializeCollection(records, parts, now, links, cache, serializers), whole)
+        const run = itemRuns.items(records, now, links, cache, serializers.item)
+        assert.deepEqual(serializeCollection(records, parts, now, links, cache, serializers, undefined, run), whole, 'from the run')
         runs++
       }
     ), { numRuns: 1000 })
@@ -66,4 +72,22 @@ test('a collection from cached invite JSON is the bytes of the route serializer,
   })
   assert.equal((await app.inject({ method: 'GET', url: '/' })).statusCode, 200)
   assert.equal(runs, 1000)
+})
+
+test('a kept listing\'s run is reused while it shows the same, and not kept past its bound', () => {
+  const cache = new InviteJsonCache()
+  const item = (invite: OrgInvite): string => JSON.stringify(invite)
+  const records = KEPT[0]!
+  const runs = new ItemRuns()
+  const first = runs.items(records, 500, false, cache, item)
+  assert.equal(runs.items(records, 900, false, cache, item), first, 'same clock window: the same run')
+  assert.notEqual(runs.items(records, 500, true, cache, item), first, 'links: a run of its own')
+  // ttl 1000 from inviteDate 0: at 2000 the invites show as expired, so the run is made again.
+  const later = runs.items(records, 2000, false, cache, item)
+  assert.notEqual(later, first)
+  assert.notDeepEqual(later, first)
+  const tiny = new ItemRuns(first.length - 1)
+  const made = tiny.items(records, 500, false, cache, item)
+  assert.deepEqual(made, first)
+  assert.notEqual(tiny.items(records, 500, false, cache, item), made, 'past the bound: made every time')
 })
