@@ -78,7 +78,7 @@ function showsTheSame (a: InviteRecord, b: InviteRecord): boolean {
  * the pieces are copied once, into the answer Fastify sends as it is (a joined string
  * would be copied, measured and encoded again; about half the time of a 1000-invite answer).
  * The answer's bytes come from `allocate` (routes reuse large ones: answer-buffers.ts).
- * `run`, when given, must be `records`' items as `ItemRuns` joins them: copied in one piece.
+ * `run`, when given, must be `records`' items as `ItemRuns` gives them: copied in one piece.
  */
 export function serializeCollection (
   records: readonly InviteRecord[],
@@ -113,12 +113,13 @@ export function serializeCollection (
  * The items of whole kept listings (an org's records in the default order, as the org
  * records cache keeps them) joined into one run of bytes: a listing that shows every
  * record in that order (no filter, or one every invite matches) copies it in one piece
- * instead of invite by invite (performance, docs/PERFORMANCE.md, g). Kept by records array
- * (kept arrays never change; the run goes with its array) and by `links`, while no
- * invite's `hasExpired` differs from when it was made.
+ * instead of invite by invite (performance, docs/PERFORMANCE.md, g). Made the second time
+ * a records array is listed whole, so a write followed by one read (a test loop) makes no
+ * run it would not reuse. Kept by records array (kept arrays never change; the run goes
+ * with its array) and by `links`, while no invite's `hasExpired` differs from when it was made.
  */
 export class ItemRuns {
-  readonly #runs = new WeakMap<readonly InviteRecord[], { links?: Run, plain?: Run }>()
+  readonly #runs = new WeakMap<readonly InviteRecord[], { links?: Run | 'seen', plain?: Run | 'seen' }>()
   readonly #maxRunBytes: number
 
   /** A run longer than `maxRunBytes` is not kept: such an org is joined invite by invite every time. */
@@ -126,16 +127,24 @@ export class ItemRuns {
     this.#maxRunBytes = maxRunBytes
   }
 
-  /** `records`' items, comma-separated, as `serializeCollection` would join them at `now`. */
-  items (records: readonly InviteRecord[], now: number, links: boolean, cache: InviteJsonCache, serializeItem: (invite: OrgInvite) => string): Buffer {
+  /**
+   * `records`' items, comma-separated, as `serializeCollection` would join them at `now`;
+   * undefined the first time `records` is listed whole (the caller joins them itself).
+   */
+  items (records: readonly InviteRecord[], now: number, links: boolean, cache: InviteJsonCache, serializeItem: (invite: OrgInvite) => string): Buffer | undefined {
     let runs = this.#runs.get(records)
-    const kept = links ? runs?.links : runs?.plain
-    if (kept !== undefined && now > kept.window.after && now <= kept.window.until) return kept.bytes
+    if (runs === undefined) this.#runs.set(records, runs = {})
+    const kept = links ? runs.links : runs.plain
+    if (kept === undefined) {
+      if (links) runs.links = 'seen'
+      else runs.plain = 'seen'
+      return undefined
+    }
+    if (kept !== 'seen' && now > kept.window.after && now <= kept.window.until) return kept.bytes
     const items = presentItems(records, now, links, cache, serializeItem)
     const bytes = Buffer.allocUnsafeSlow(items.length)
     joinInto(bytes, items.jsons, 0)
     if (bytes.length <= this.#maxRunBytes) {
-      if (runs === undefined) this.#runs.set(records, runs = {})
       const run = { bytes, window: expiryWindow(records, now) }
       if (links) runs.links = run
       else runs.plain = run
