@@ -244,6 +244,38 @@ describe('GET /instances/{instanceId}/orgs/{orgId}/invites', () => {
     assert.equal((await list(world)).items[0].hasExpired, true)
   })
 
+  test('listings read again after writes elsewhere keep their own filter, order, links and expiry', async (t) => {
+    // A write to another org leaves this org's kept records (and what is made from them)
+    // in use: each listing, read again and again between such writes, must still be its own.
+    const clock = new Clock()
+    const world = await buildWorld(t, { clock, inviteTtlMs: 1000 })
+    await seedInvites(world, [['c@x.io', 'view'], ['a@x.io', 'admin'], ['b@x.io', 'edit']])
+    await list(world)
+    const expected: Record<string, string[]> = {
+      '': ['b@x.io', 'a@x.io', 'c@x.io'],
+      '?sortDirection=asc': ['c@x.io', 'a@x.io', 'b@x.io'],
+      '?filterField=email&filter=*': ['b@x.io', 'a@x.io', 'c@x.io'],
+      '?filterField=email&filter={*a*,*b*}': ['b@x.io', 'a@x.io'],
+      '?filterField=email&filter=*@x.io&sortDirection=asc': ['c@x.io', 'a@x.io', 'b@x.io'],
+      '?_links=false': ['b@x.io', 'a@x.io', 'c@x.io']
+    }
+    for (let round = 0; round < 3; round++) {
+      for (const [query, emails] of Object.entries(expected)) {
+        await createOrg(world.app, world.instanceId)
+        const body = await list(world, query)
+        assert.deepEqual(body.items.map((i: any) => i.email), emails, `round ${round}: ${query}`)
+        assert.equal(body.count, emails.length)
+        assert.equal(body.items[0]._links === undefined, query === '?_links=false', `round ${round}: ${query} links`)
+        assert.equal(body.items[0].hasExpired, false)
+      }
+    }
+    clock.setOffset(1001)
+    for (const query of ['', '?filterField=email&filter=*']) {
+      await createOrg(world.app, world.instanceId)
+      assert.deepEqual((await list(world, query)).items.map((i: any) => i.hasExpired), [true, true, true], query)
+    }
+  })
+
   test('unknown query parameters are ignored', async (t) => {
     const world = await buildWorld(t)
     const body = await list(world, '?_actions=false&_links=true&_embedded=true&whatever=1')
