@@ -69,7 +69,8 @@ function entryKey (instanceId: string, orgId: string): string {
 /**
  * What `store.listInvites(query)` answers, computed from the org's records in the default
  * order: the same filter (the glob over the field) and the same order (the sort field in
- * SQLite's byte order, then id, both in the query's direction).
+ * SQLite's byte order, then id, both in the query's direction). `records` must not change
+ * once listed: what a filter learns of their emails is kept with the array.
  */
 export function listFromRecords (records: readonly InviteRecord[], query: InviteListQuery): InviteRecord[] {
   const { filter } = query
