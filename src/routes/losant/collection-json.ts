@@ -119,17 +119,19 @@ export function serializeCollection (
  * with its array) and by `links`, while no invite's `hasExpired` differs from when it was made.
  */
 export class ItemRuns {
-  readonly #runs = new WeakMap<readonly InviteRecord[], { links?: Run | 'seen', plain?: Run | 'seen' }>()
+  // 'seen': listed whole once; 'large': its run was past the bound, so it is joined invite by invite.
+  readonly #runs = new WeakMap<readonly InviteRecord[], { links?: Run | 'seen' | 'large', plain?: Run | 'seen' | 'large' }>()
   readonly #maxRunBytes: number
 
-  /** A run longer than `maxRunBytes` is not kept: such an org is joined invite by invite every time. */
+  /** A run longer than `maxRunBytes` is not kept: such an org is joined invite by invite, as if it had no run. */
   constructor (maxRunBytes = 2 * 1024 * 1024) {
     this.#maxRunBytes = maxRunBytes
   }
 
   /**
    * `records`' items, comma-separated, as `serializeCollection` would join them at `now`;
-   * undefined the first time `records` is listed whole (the caller joins them itself).
+   * undefined the first time `records` is listed whole, and once its run was found past
+   * the bound (the caller joins them itself: a run made only to be copied again is not made).
    */
   items (records: readonly InviteRecord[], now: number, links: boolean, cache: InviteJsonCache, serializeItem: (invite: OrgInvite) => string): Buffer | undefined {
     let runs = this.#runs.get(records)
@@ -140,15 +142,14 @@ export class ItemRuns {
       else runs.plain = 'seen'
       return undefined
     }
+    if (kept === 'large') return undefined
     if (kept !== 'seen' && now > kept.window.after && now <= kept.window.until) return kept.bytes
     const items = presentItems(records, now, links, cache, serializeItem)
     const bytes = Buffer.allocUnsafeSlow(items.length)
     joinInto(bytes, items.jsons, 0)
-    if (bytes.length <= this.#maxRunBytes) {
-      const run = { bytes, window: expiryWindow(records, now) }
-      if (links) runs.links = run
-      else runs.plain = run
-    }
+    const run = bytes.length <= this.#maxRunBytes ? { bytes, window: expiryWindow(records, now) } : 'large'
+    if (links) runs.links = run
+    else runs.plain = run
     return bytes
   }
 }

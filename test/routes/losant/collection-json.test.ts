@@ -93,5 +93,6 @@ test('a kept listing\'s run is made the second time, reused while it shows the s
   tiny.items(records, 500, false, cache, item)
   const made = tiny.items(records, 500, false, cache, item)
   assert.deepEqual(made, first)
-  assert.notEqual(tiny.items(records, 500, false, cache, item), made, 'past the bound: made every time')
+  assert.notEqual(tiny.items(records, 500, false, cache, item), made, 'past the bound: not kept')
+  assert.equal(tiny.items(records, 500, false, cache, item), undefined, 'past the bound: joined by the caller, no run made to be copied again')
 })
