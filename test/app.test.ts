@@ -31,8 +31,18 @@ describe('HTTP edges, each answered in Losant\'s error shape', () => {
 
   test('a trailing slash reaches the same route', async (t) => {
     const world = await buildWorld(t)
-    const response = await world.app.inject({ method: 'GET', url: `${world.invitesPath}/`, headers: world.auth })
-    assert.equal(response.statusCode, 200)
+    for (const email of ['b@x.io', 'a@x.io']) {
+      expectStatus(await world.app.inject({ method: 'POST', url: `${world.invitesPath}/`, headers: world.auth, payload: { email, role: 'view' } }), 201)
+    }
+    const query = '?sortField=email&sortDirection=asc'
+    const slashed = expectStatus(await world.app.inject({ method: 'GET', url: `${world.invitesPath}/${query}`, headers: world.auth }), 200)
+    assert.deepEqual(slashed.json().items.map((i: any) => i.email), ['a@x.io', 'b@x.io'])
+    assert.equal(slashed.json()._links.self.href, world.invitesPath)
+    const plain = expectStatus(await world.app.inject({ method: 'GET', url: `${world.invitesPath}${query}`, headers: world.auth }), 200)
+    assert.deepEqual(slashed.json(), plain.json())
+    const inviteId = slashed.json().items[0].id
+    const one = expectStatus(await world.app.inject({ method: 'GET', url: `${world.invitesPath}/${inviteId}/`, headers: world.auth }), 200)
+    assert.deepEqual([one.json().id, one.json().email], [inviteId, 'a@x.io'])
   })
 
   test('malformed JSON: 400', async (t) => {

@@ -2,6 +2,8 @@ import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 import { buildWorld, mintToken } from './helper.js'
 
+const FORBIDDEN = { type: 'Forbidden', message: 'Access is forbidden' }
+
 describe('order of checks: validate, authenticate, authorize, look up', () => {
   test('a malformed id is 400 even without a token', async (t) => {
     const world = await buildWorld(t)
@@ -21,18 +23,18 @@ describe('order of checks: validate, authenticate, authorize, look up', () => {
   test('a well-formed request without a token is 403, even for an unknown instance', async (t) => {
     const world = await buildWorld(t)
     const response = await world.app.inject({ method: 'GET', url: '/instances/aaaaaaaaaaaaaaaaaaaaaaaa/orgs/bbbbbbbbbbbbbbbbbbbbbbbb/invites' })
-    assert.equal(response.statusCode, 403)
+    assert.deepEqual([response.statusCode, response.json()], [403, FORBIDDEN])
   })
 
   test('an invalid token is 401 before the scope check; a scope failure is 403 before the 404', async (t) => {
     const world = await buildWorld(t)
     const unknown = '/instances/aaaaaaaaaaaaaaaaaaaaaaaa/orgs/bbbbbbbbbbbbbbbbbbbbbbbb/invites'
     const invalid = await world.app.inject({ method: 'GET', url: unknown, headers: { authorization: 'Bearer nope' } })
-    assert.equal(invalid.statusCode, 401)
+    assert.deepEqual([invalid.statusCode, invalid.json()], [401, { type: 'Unauthorized', message: 'Invalid access token' }])
     const token = await mintToken(world.app, ['devices.get'])
     const noScope = await world.app.inject({ method: 'GET', url: unknown, headers: { authorization: `Bearer ${token}` } })
-    assert.equal(noScope.statusCode, 403)
+    assert.deepEqual([noScope.statusCode, noScope.json()], [403, FORBIDDEN])
     const lookUp = await world.app.inject({ method: 'GET', url: unknown, headers: world.auth })
-    assert.equal(lookUp.statusCode, 404)
+    assert.deepEqual([lookUp.statusCode, lookUp.json()], [404, { type: 'NotFound', message: 'Instance was not found' }])
   })
 })
