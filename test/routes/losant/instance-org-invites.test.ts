@@ -49,10 +49,23 @@ describe('POST /instances/{instanceId}/orgs/{orgId}/invites', () => {
   })
 
   test('ids are 24 hex characters and time-ordered', async (t) => {
-    const world = await buildWorld(t)
-    await seedInvites(world, [['a@x.io', 'view'], ['b@x.io', 'view'], ['c@x.io', 'view']])
-    const ids = (await list(world, '?sortDirection=asc')).items.map((i: any) => i.id)
+    // Like a MongoDB ObjectId (BEHAVIOUR.md): the first 4 bytes are the creation time in
+    // seconds, so ids sort in creation order, across seconds and within one.
+    const clock = new Clock()
+    const world = await buildWorld(t, { clock })
+    const created: Array<{ id: string, inviteDate: string }> = []
+    for (const [email, offsetMs] of [['a@x.io', 0], ['b@x.io', 0], ['c@x.io', 5000], ['d@x.io', 5000], ['e@x.io', 70_000]] as const) {
+      clock.setOffset(offsetMs)
+      const items = expectStatus(await postInvite(world, { email, role: 'view' }), 201).json().items
+      created.push(items.find((i: any) => i.email === email))
+    }
+    for (const { id, inviteDate } of created) {
+      assert.match(id, /^[0-9a-f]{24}$/)
+      assert.equal(parseInt(id.slice(0, 8), 16), Math.floor(Date.parse(inviteDate) / 1000), id)
+    }
+    const ids = created.map(({ id }) => id)
     assert.deepEqual([...ids].sort(), ids)
+    assert.equal(new Set(ids).size, ids.length)
   })
 
   test('stores emails lower-cased; re-inviting an email replaces roles, restarts inviteDate, keeps the id', async (t) => {
@@ -118,8 +131,11 @@ describe('POST /instances/{instanceId}/orgs/{orgId}/invites', () => {
 
   test('"a@b" is a valid email and 100 application roles are allowed', async (t) => {
     const world = await buildWorld(t)
-    const roles = Array.from({ length: 100 }, () => ({ resourceId: APP_ID, role: 'view' }))
-    expectStatus(await postInvite(world, { email: 'a@b', role: 'view', applicationRoles: roles }), 201)
+    const roles = Array.from({ length: 100 }, (_, i) => ({ resourceId: `575ec8687ae143cd83dc${i.toString(16).padStart(4, '0')}`, role: i % 2 === 0 ? 'view' : 'collaborate' }))
+    const inviteId = expectStatus(await postInvite(world, { email: 'a@b', role: 'view', applicationRoles: roles }), 201).json().items[0].id
+    const stored = expectStatus(await world.app.inject({ method: 'GET', url: `${world.invitesPath}/${inviteId}`, headers: world.auth }), 200).json()
+    assert.equal(stored.email, 'a@b')
+    assert.deepEqual(stored.applicationRoles, roles)
   })
 
   test('no body: invite is required', async (t) => {
@@ -178,6 +194,35 @@ describe('GET /instances/{instanceId}/orgs/{orgId}/invites', () => {
     const body = await list(world, '?sortField=role&sortDirection=asc')
     assert.equal(body.sortField, 'role')
     assert.equal(body.sortDirection, 'asc')
+  })
+
+  test('ties sort by id in the listing\'s direction, in the store itself', async (t) => {
+    // Each listing is the first on a fresh app, right after PUT /_emulator/snapshot: no
+    // listing kept from before can answer it, so the store's own order is what is judged.
+    // Ties on role and on inviteDate; the ids' order differs from the order they are stored in.
+    const day1 = '2024-01-01T00:00:00.000Z'
+    const invites = [
+      { id: '5f0000000000000000000003', email: 'a@x.io', role: 'view', inviteDate: day1 },
+      { id: '5f0000000000000000000002', email: 'c@x.io', role: 'view', inviteDate: day1 },
+      { id: '5f0000000000000000000001', email: 'b@x.io', role: 'admin', inviteDate: day1 },
+      { id: '5f0000000000000000000004', email: 'd@x.io', role: 'edit', inviteDate: '2024-01-02T00:00:00.000Z' }
+    ]
+    const cases: Array<[string, string[]]> = [
+      ['?sortField=role&sortDirection=asc', ['b@x.io', 'd@x.io', 'c@x.io', 'a@x.io']],
+      ['?sortField=role&sortDirection=desc', ['a@x.io', 'c@x.io', 'd@x.io', 'b@x.io']],
+      ['?sortField=inviteDate&sortDirection=asc', ['b@x.io', 'c@x.io', 'a@x.io', 'd@x.io']],
+      ['', ['d@x.io', 'a@x.io', 'c@x.io', 'b@x.io']],
+      // Filtered: read through other indexes, whose order the ties must not keep.
+      ['?sortField=role&sortDirection=asc&filterField=role&filter=view', ['c@x.io', 'a@x.io']],
+      ['?sortField=role&sortDirection=asc&filterField=email&filter=*', ['b@x.io', 'd@x.io', 'c@x.io', 'a@x.io']],
+      ['?filterField=email&filter=*@x.io', ['d@x.io', 'a@x.io', 'c@x.io', 'b@x.io']]
+    ]
+    for (const [query, emails] of cases) {
+      const world = await buildWorld(t)
+      const snapshot = { instances: [{ id: world.instanceId, orgs: [{ id: world.orgId, invites }] }] }
+      expectStatus(await world.app.inject({ method: 'PUT', url: '/_emulator/snapshot', payload: snapshot }), 200)
+      assert.deepEqual((await list(world, query)).items.map((i: any) => i.email), emails, query)
+    }
   })
 
   test('filters by email and role with whole-value, case-insensitive globs, echoing the filter', async (t) => {
@@ -278,8 +323,12 @@ describe('GET /instances/{instanceId}/orgs/{orgId}/invites', () => {
 
   test('unknown query parameters are ignored', async (t) => {
     const world = await buildWorld(t)
-    const body = await list(world, '?_actions=false&_links=true&_embedded=true&whatever=1')
-    assert.equal(body.count, 0)
+    await seedInvites(world, [['b@x.io', 'view'], ['a@x.io', 'admin']])
+    // Names that differ from the real ones only by case are unknown too: the default order.
+    const body = await list(world, '?_actions=false&_links=true&_embedded=true&whatever=1&SortField=email&sortdirection=asc&FilterField=role&Filter=view')
+    assert.deepEqual(body.items.map((i: any) => i.email), ['a@x.io', 'b@x.io'])
+    assert.deepEqual([body.count, body.sortField, body.sortDirection, 'filter' in body], [2, 'inviteDate', 'desc', false])
+    assert.deepEqual(body, await list(world))
   })
 
   const invalidQueries: Array<[string, string]> = [
@@ -304,7 +353,12 @@ describe('GET /instances/{instanceId}/orgs/{orgId}/invites', () => {
 
   test('a filter at the length limit is accepted', async (t) => {
     const world = await buildWorld(t)
-    await list(world, `?filterField=email&filter=${'*a'.repeat(128)}`)
+    // '*a' 128 times: an email ending in "a" with at least 128 of them.
+    await seedInvites(world, [[`${'a'.repeat(128)}@x.ca`, 'view'], [`${'a'.repeat(126)}@x.ca`, 'view'], [`${'a'.repeat(128)}@x.io`, 'view']])
+    const filter = '*a'.repeat(128)
+    const body = await list(world, `?filterField=email&filter=${filter}`)
+    assert.deepEqual(body.items.map((i: any) => i.email), [`${'a'.repeat(128)}@x.ca`])
+    assert.deepEqual([body.filterField, body.filter, body.count], ['email', filter, 1])
   })
 
   test('filters stay within their org', async (t) => {
