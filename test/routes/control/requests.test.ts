@@ -6,7 +6,11 @@ describe('control plane: the request journal', () => {
   test('records method, path, query, headers and body, with the token redacted to its scopes and instance', async (t) => {
     const world = await buildWorld(t)
     const bound = await mintToken(world.app, ['instanceOrgInvites.get'], { instanceId: world.instanceId })
+    // A delay the POST must show in its duration.
+    expectStatus(await world.app.inject({ method: 'POST', url: '/_emulator/faults', payload: { path: world.invitesPath, method: 'POST', delayMs: 50 } }), 201)
+    const sentAt = Date.now()
     expectStatus(await postInvite(world, { email: 'ann@example.com', role: 'view' }), 201)
+    const answeredAt = Date.now()
     expectStatus(await world.app.inject({ method: 'GET', url: `${world.invitesPath}?sortField=email&access_token=${bound}` }), 200)
     expectStatus(await world.app.inject({ method: 'GET', url: world.invitesPath, headers: { authorization: 'JWT not-a-token' } }), 401)
 
@@ -20,8 +24,9 @@ describe('control plane: the request journal', () => {
     assert.equal(post.headers.authorization, 'Bearer [redacted]')
     assert.deepEqual(post.token, { scope: ['all.Instance'] })
     assert.deepEqual([post.instanceId, post.orgId], [world.instanceId, world.orgId])
-    assert.ok(post.durationMs >= 0)
-    assert.ok(Date.parse(post.time) <= Date.now())
+    // A timer counts from the event loop's cached time, so it may fire a little early.
+    assert.ok(post.durationMs >= 40 && post.durationMs <= answeredAt - sentAt + 1, `durationMs ${post.durationMs}, ${answeredAt - sentAt} ms around it`)
+    assert.ok(Date.parse(post.time) >= sentAt - 1 && Date.parse(post.time) <= answeredAt, `time ${post.time}: when it arrived`)
     assert.deepEqual(byQuery.query, { sortField: 'email', access_token: '[redacted]' })
     assert.deepEqual(byQuery.token, { scope: ['instanceOrgInvites.get'], instanceId: world.instanceId })
     assert.equal(bad.headers.authorization, 'JWT [redacted]')
