@@ -166,11 +166,21 @@ export function nestingDepth (text: string): number {
 
 /**
  * JSON is the only body type. An empty body is no body (`invite is required`, as the real
- * service says), not a parse error. Plain JSON.parse: `__proto__` stays an own key, which
- * the schemas then refuse as an additional property; nothing merges request objects.
+ * service says), not a parse error, whatever its content type: the official client sends
+ * an absent body as an empty form-encoded one. Plain JSON.parse: `__proto__` stays an own
+ * key, which the schemas then refuse as an additional property; nothing merges request
+ * objects.
  */
 function installJsonBodyParser (app: FastifyInstance): void {
   app.removeAllContentTypeParsers()
+  // Any other type: refused before a byte of it is read (so 415 comes before 413), unless
+  // the request says it has no body: `Content-Length: 0`, or neither it nor
+  // `Transfer-Encoding` (HTTP/1.1's rule for a request without a body).
+  app.addContentTypeParser('*', (request, _payload, done) => {
+    const { 'content-length': length, 'transfer-encoding': encoding } = request.headers
+    if (length === '0' || (length === undefined && encoding === undefined)) done(null, undefined)
+    else done(errors.unsupportedMediaType(request.headers['content-type']), undefined)
+  })
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
     const text = body as string
     if (text.trim() === '') {

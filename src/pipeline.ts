@@ -1,5 +1,5 @@
 import { timingSafeEqual } from 'node:crypto'
-import type { FastifyRequest, RouteOptions, preValidationAsyncHookHandler } from 'fastify'
+import type { FastifyRequest, RouteOptions, onRequestAsyncHookHandler, preValidationAsyncHookHandler } from 'fastify'
 import { extractToken } from './auth/extract.js'
 import { hasAcceptedScope, type LosantAction } from './auth/scopes.js'
 import type { TokenGrant, TokenService } from './auth/tokens.js'
@@ -42,7 +42,8 @@ export interface PipelineDependencies {
  *   2. authenticate the token, if one is present                       -> 401
  *   3. authorize: an accepted scope, the token's instance              -> 403
  *   4. the handler looks the resources up                              -> 404
- * Control-plane routes behind an admin token check it first, before validation.
+ * Control-plane routes behind an admin token check it first, in `onRequest`: before the
+ * body is read or parsed (413, 415, malformed JSON) and before validation.
  * Installed per route from `onRoute`, before Fastify's own validation (which is off:
  * it would check the body before the query, coerce types and drop unknown properties).
  */
@@ -55,15 +56,22 @@ export function installRequestChecks (routeOptions: RouteOptions, deps: Pipeline
   const validateQuery = schema.querystring === undefined ? null : lazyValidator(schema.querystring, '', 'query')
   const validateBody = schema.body === undefined ? null : lazyValidator(schema.body, policy.body?.name ?? '')
 
-  const check: preValidationAsyncHookHandler = async (request) => {
+  const { adminToken } = deps
+  if (policy.access === 'admin' && adminToken !== undefined) {
     // The control plane is the emulator's own: behind an admin token it says nothing,
-    // not even what is invalid, to a caller without it.
-    if (policy.access === 'admin' && deps.adminToken !== undefined) authorizeAdmin(request, deps.adminToken)
+    // not even what is wrong with the body, to a caller without it.
+    const checkAdmin: onRequestAsyncHookHandler = async (request) => authorizeAdmin(request, adminToken)
+    routeOptions.onRequest = prependHook(checkAdmin, routeOptions.onRequest)
+  }
+  const check: preValidationAsyncHookHandler = async (request) => {
     validate(request, policy, validateParams, validateQuery, validateBody)
     if (policy.access === 'token') authorizeToken(request, policy.action, deps.tokens)
   }
-  const existing = routeOptions.preValidation
-  routeOptions.preValidation = existing === undefined ? [check] : [check, ...(Array.isArray(existing) ? existing : [existing])]
+  routeOptions.preValidation = prependHook(check, routeOptions.preValidation)
+}
+
+function prependHook<T> (hook: T, existing: T | T[] | undefined): T[] {
+  return existing === undefined ? [hook] : [hook, ...(Array.isArray(existing) ? existing : [existing])]
 }
 
 function validate (

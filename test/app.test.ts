@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict'
 import { readFileSync } from 'node:fs'
+import { connect, type AddressInfo } from 'node:net'
 import { describe, test } from 'node:test'
-import { buildTestApp, buildWorld, expectStatus } from './helper.js'
+import { buildTestApp, buildWorld, expectStatus, postInvite } from './helper.js'
 
 describe('HTTP edges, each answered in Losant\'s error shape', () => {
   test('unknown path: 404 "<path> does not exist", without the query', async (t) => {
@@ -73,6 +74,45 @@ describe('HTTP edges, each answered in Losant\'s error shape', () => {
       assert.deepEqual(Object.keys(response.json()), ['type', 'message'])
       assert.equal(response.json().type, 'UnsupportedMediaType')
     }
+  })
+
+  test('an empty body is no body, whatever its content type: required bodies are missing, others ignored', async (t) => {
+    const world = await buildWorld(t)
+    const invite = expectStatus(await postInvite(world, { email: 'a@b.co', role: 'view' }), 201).json().items[0]
+    const invitePath = `${world.invitesPath}/${invite.id}`
+    for (const contentType of ['application/x-www-form-urlencoded', 'text/plain', 'application/xml', 'application/json', 'multipart/form-data; boundary=x']) {
+      const headers = { ...world.auth, 'content-type': contentType, 'content-length': '0' }
+      const post = await world.app.inject({ method: 'POST', url: world.invitesPath, headers })
+      assert.deepEqual([post.statusCode, post.json()], [400, { type: 'Validation', message: 'invite is required' }], contentType)
+      const resend = await world.app.inject({ method: 'POST', url: invitePath, headers })
+      assert.deepEqual([resend.statusCode, resend.json()], [400, { type: 'Validation', message: 'roleInfo is required' }], contentType)
+      const accept = await world.app.inject({ method: 'POST', url: '/invites', headers: { 'content-type': contentType, 'content-length': '0' } })
+      assert.deepEqual([accept.statusCode, accept.json()], [400, { type: 'Validation', message: 'invite is required' }], contentType)
+      // Where no body is read, an empty one changes nothing.
+      expectStatus(await world.app.inject({ method: 'GET', url: invitePath, headers }), 200)
+      expectStatus(await world.app.inject({ method: 'POST', url: '/_emulator/instances', headers: { 'content-type': contentType, 'content-length': '0' } }), 201)
+    }
+    expectStatus(await world.app.inject({ method: 'DELETE', url: invitePath, headers: { ...world.auth, 'content-type': 'text/plain', 'content-length': '0' } }), 200)
+  })
+
+  test('an empty body is no body over HTTP too: Content-Length 0, or neither it nor Transfer-Encoding', async (t) => {
+    const world = await buildWorld(t)
+    await world.app.listen({ port: 0, host: '127.0.0.1' })
+    const { port } = world.app.server.address() as AddressInfo
+    const answer = async (head: string): Promise<string> => await new Promise((resolve, reject) => {
+      const socket = connect(port, '127.0.0.1', () => socket.end(`POST ${world.invitesPath} HTTP/1.1\r\nHost: x\r\nAuthorization: ${world.auth.authorization}\r\n${head}Connection: close\r\n\r\n`))
+      let text = ''
+      socket.on('data', (chunk) => { text += chunk.toString() })
+      socket.on('end', () => resolve(text))
+      socket.on('error', reject)
+    })
+    for (const head of ['Content-Type: text/plain\r\nContent-Length: 0\r\n', 'Content-Type: application/x-www-form-urlencoded\r\n']) {
+      const text = await answer(head)
+      assert.match(text, /^HTTP\/1\.1 400 /, head)
+      assert.ok(text.endsWith('{"type":"Validation","message":"invite is required"}'), text)
+    }
+    // A chunked body may hold bytes: refused unread, as any body of another type.
+    assert.match(await answer('Content-Type: text/plain\r\nTransfer-Encoding: chunked\r\n'), /^HTTP\/1\.1 415 /)
   })
 
   test('a body over the limit: 413', async (t) => {

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
+import { connect, type AddressInfo } from 'node:net'
 import { describe, test } from 'node:test'
-import { buildWorld, mintToken } from './helper.js'
+import { buildTestApp, buildWorld, mintToken } from './helper.js'
 
 const FORBIDDEN = { type: 'Forbidden', message: 'Access is forbidden' }
 
@@ -38,3 +39,57 @@ describe('order of checks: validate, authenticate, authorize, look up', () => {
     assert.deepEqual([lookUp.statusCode, lookUp.json()], [404, { type: 'NotFound', message: 'Instance was not found' }])
   })
 })
+
+describe('the control plane behind an admin token', () => {
+  test('without the token, 401 before the body is read or parsed: bad JSON, another type, too large, too deep', async (t) => {
+    const app = await buildTestApp(t, { adminToken: 'adm', bodyLimit: 1000 })
+    const bodies: Array<[string, string]> = [
+      ['application/json', '{"scope":'],
+      ['application/json', '['.repeat(100) + ']'.repeat(100)],
+      ['text/plain', 'scope=all.Instance'],
+      ['application/json', JSON.stringify({ scope: ['x'.repeat(2000)] })]
+    ]
+    for (const [contentType, payload] of bodies) {
+      for (const authorization of [undefined, 'Bearer wrong']) {
+        const headers = { 'content-type': contentType, ...(authorization === undefined ? {} : { authorization }) }
+        const response = await app.inject({ method: 'POST', url: '/_emulator/tokens', headers, payload })
+        assert.deepEqual([response.statusCode, response.json().type], [401, 'Unauthorized'], `${contentType} ${payload.slice(0, 20)} ${authorization}`)
+      }
+    }
+    // With it, the body's own errors, in the usual order.
+    const auth = { authorization: 'Bearer adm' }
+    const malformed = await app.inject({ method: 'POST', url: '/_emulator/tokens', headers: { ...auth, 'content-type': 'application/json' }, payload: '{"scope":' })
+    assert.deepEqual([malformed.statusCode, malformed.json().message], [400, 'Request body is not valid JSON'])
+    const plain = await app.inject({ method: 'POST', url: '/_emulator/tokens', headers: { ...auth, 'content-type': 'text/plain' }, payload: 'x' })
+    assert.equal(plain.statusCode, 415)
+    const large = await app.inject({ method: 'POST', url: '/_emulator/tokens', headers: auth, payload: { scope: ['x'.repeat(2000)] } })
+    assert.equal(large.statusCode, 413)
+  })
+
+  test('over real HTTP, a large body without the token is answered 401 without waiting for it', async (t) => {
+    const app = await buildTestApp(t, { adminToken: 'adm' })
+    await app.listen({ port: 0, host: '127.0.0.1' })
+    const { port } = app.server.address() as AddressInfo
+    // Headers only: the 100 MB the request announces never come.
+    const text = await new Promise<string>((resolve, reject) => {
+      const socket = connect(port, '127.0.0.1', () => socket.write('PUT /_emulator/snapshot HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100000000\r\n\r\n{'))
+      const timer = setTimeout(() => {
+        socket.destroy()
+        reject(new Error('no answer in 5 s: the server waits for the body'))
+      }, 5000)
+      let received = ''
+      socket.on('data', (chunk) => {
+        received += chunk.toString()
+        if (received.includes('}')) {
+          clearTimeout(timer)
+          socket.destroy()
+          resolve(received)
+        }
+      })
+      socket.on('error', reject)
+    })
+    assert.match(text, /^HTTP\/1\.1 401 /)
+    assert.match(text, /"type":"Unauthorized"/)
+  })
+})
+

@@ -125,7 +125,9 @@ function recordOf (request: FastifyRequest, status: number | null, elapsedMs: nu
     headers: authorization === undefined ? headers : { ...headers, authorization: redactAuthorization(authorization) },
     body: bodyOmitted ? undefined : body,
     bodyOmitted,
-    token: request.tokenGrant === undefined ? summarizeToken(authorization, query, tokens) : summarizeGrant(request.tokenGrant),
+    token: request.tokenGrant !== undefined
+      ? summarizeGrant(request.tokenGrant)
+      : readsBearerToken(request) ? summarizeToken(authorization, query, tokens) : undefined,
     status,
     durationMs: Math.round(elapsedMs * 100) / 100,
     fault: faultId
@@ -153,6 +155,14 @@ function redactAuthorization (value: string): string {
 
 function summarizeGrant (grant: TokenGrant): TokenSummary {
   return grant.instanceId === undefined ? { scope: grant.scope } : { scope: grant.scope, instanceId: grant.instanceId }
+}
+
+/**
+ * Only a route of a Losant action reads a bearer token: elsewhere (`/invites`, unknown
+ * paths) a stray `Authorization` header is no token check and shows none.
+ */
+function readsBearerToken (request: FastifyRequest): boolean {
+  return request.routeOptions.config.policy?.access === 'token'
 }
 
 /**

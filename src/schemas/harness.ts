@@ -49,7 +49,7 @@ export const JournalEntrySchema = Type.Object({
   /** The parsed JSON body, when one was read (none over 64 KiB: see `bodyOmitted`). */
   body: Type.Optional(Type.Unknown()),
   bodyOmitted: Type.Optional(Type.Literal(true)),
-  /** The token's scopes and instance, when the request carried one. */
+  /** The token's scopes and instance, when the request carried one to a route that reads it (a Losant action's). */
   token: Type.Optional(TokenSummarySchema),
   /** From the path, lower-case, when it has `/instances/{instanceId}[/orgs/{orgId}]`. */
   instanceId: Type.Optional(Type.String()),

@@ -124,6 +124,20 @@ describe('contract: losant-rest against a listening emulator', () => {
     const invalid = await rejection(server.client.request(invitesRequest('POST', instance.id, org.id, { data: { email: 'a@b.co', role: 'view', extra: true } }), { accessToken: writer }))
     assert.deepEqual({ statusCode: invalid.statusCode, type: invalid.type, message: invalid.message }, { statusCode: 400, type: 'Validation', message: 'invite has additional properties' })
 
+    // No body (`invite: null`, `roleInfo: null`): the client sends an empty form-encoded body.
+    const { token: inviter } = await server.admin('/tokens', { scope: ['all.User'] })
+    const created = await server.client.request(invitesRequest('POST', instance.id, org.id, { data: { email: 'a@b.co', role: 'view' } }), { accessToken: inviter })
+    const noBody = [
+      [{ ...invitesRequest('POST', instance.id, org.id), data: null }, 'invite is required'],
+      [{ ...invitesRequest('POST', instance.id, org.id), url: `/instances/${instance.id}/orgs/${org.id}/invites/${created.items[0].id}`, data: undefined }, 'roleInfo is required']
+    ] as const
+    for (const [request, message] of noBody) {
+      const error = await rejection(server.client.request(request, { accessToken: inviter }))
+      assert.deepEqual({ statusCode: error.statusCode, type: error.type, message: error.message }, { statusCode: 400, type: 'Validation', message })
+    }
+    const [sent] = await (await fetch(`${server.url}/_emulator/requests?limit=1`)).json() as any[]
+    assert.deepEqual([sent.headers['content-type'], sent.headers['content-length'], sent.body], ['application/x-www-form-urlencoded', '0', undefined])
+
     // The raw body, as the client received it, is exactly Losant's error schema.
     const raw = await fetch(`${server.url}/instances/${instance.id}/orgs/${org.id}/invites`)
     const body = await raw.json()

@@ -49,6 +49,21 @@ describe('control plane: the request journal', () => {
     assert.equal(response.body.includes(message!.token), false)
   })
 
+  test('a token check is recorded only where a bearer token is read: not on /invites, not on unknown paths', async (t) => {
+    const world = await buildWorld(t)
+    for (const authorization of ['Bearer not-a-token', world.auth.authorization]) {
+      expectStatus(await world.app.inject({ method: 'GET', url: '/invites?email=a@b.co&token=x', headers: { authorization } }), 404)
+      expectStatus(await world.app.inject({ method: 'POST', url: '/invites', headers: { authorization }, payload: { email: 'a@b.co', token: 'x', accept: true } }), 404)
+      expectStatus(await world.app.inject({ method: 'GET', url: '/nope', headers: { authorization } }), 404)
+    }
+    // A Losant route reads it even when validation answers first.
+    expectStatus(await world.app.inject({ method: 'GET', url: `${world.invitesPath}?sortField=x`, headers: { authorization: 'Bearer not-a-token' } }), 400)
+    const [invalid, ...others] = expectStatus(await world.app.inject({ method: 'GET', url: '/_emulator/requests' }), 200).json()
+    assert.deepEqual(invalid.token, { scope: [], error: 'Invalid access token' })
+    assert.equal(others.length, 6)
+    for (const entry of others) assert.equal('token' in entry, false, `${entry.method} ${entry.path}`)
+  })
+
   test('unknown paths are recorded too; /_emulator never', async (t) => {
     const app = await buildTestApp(t)
     expectStatus(await app.inject({ method: 'GET', url: '/nope?jwt=secret' }), 404)
