@@ -1,6 +1,6 @@
 import pino from 'pino'
 import { buildApp } from './app.js'
-import { ConfigError, helpText, parseCommand, type Config } from './config.js'
+import { ConfigError, helpText, parseCommand, type Config, type LogLevel } from './config.js'
 import { loadSeedFile, SnapshotError } from './snapshot.js'
 import { VERSION } from './version.js'
 
@@ -36,11 +36,7 @@ async function serve (config: Config): Promise<void> {
     if (error instanceof SnapshotError) fail(error.message)
     throw error
   }
-  // Readable lines in a terminal, JSON lines otherwise (containers, CI, log shippers).
-  // pino-pretty is loaded only for a terminal (start-up time: docs/PERFORMANCE.md).
-  const logger = process.stdout.isTTY
-    ? pino({ level: config.logLevel }, (await import('pino-pretty')).default({ colorize: true, sync: true, ignore: 'pid,hostname,reqId' }))
-    : pino({ level: config.logLevel })
+  const logger = await createLogger(config.logLevel)
   let app
   try {
     app = await buildApp({
@@ -68,7 +64,7 @@ async function serve (config: Config): Promise<void> {
     })
   }
   try {
-    await app.listen({ port: config.port, host: config.host })
+    await app.listen({ port: config.port, host: config.host, listenTextResolver: () => FASTIFY_LISTENING as unknown as string })
   } catch (error) {
     await app.close()
     fail(`cannot listen on ${config.host}:${config.port}: ${(error as Error).message}`)
@@ -76,7 +72,50 @@ async function serve (config: Config): Promise<void> {
   const address = app.server.address()
   const port = address !== null && typeof address === 'object' ? address.port : config.port
   const shownHost = config.host.includes(':') ? `[${config.host}]` : config.host
-  logger.info({ url: `http://${shownHost}:${port}`, db: config.db, version: VERSION }, `Losant invites emulator listening on http://${shownHost}:${port}`)
+  const url = `http://${shownHost}:${port}`
+  // At every level but silent: a tool reading stdout finds the port (`--port 0`) there.
+  if (config.logLevel !== 'silent') {
+    logger.child({}, { level: 'info' }).info({ url, db: config.db, version: VERSION }, `Losant invites emulator ${VERSION} listening on ${url} (database ${config.db})`)
+  }
+}
+
+/**
+ * What Fastify's listen logs (one line per address, at info) is handed this object as its
+ * text, and the logger drops it: the emulator says where it listens once, itself.
+ */
+const FASTIFY_LISTENING = Object.freeze({})
+
+/** Request lines (src/app.ts) in a terminal: `GET /path 200 1.2 ms`, like the rest, on one line. */
+const REQUEST_FIELDS = ['method', 'url', 'status', 'ms']
+
+/**
+ * Readable lines in a terminal, one per event; JSON lines otherwise (containers, CI, log
+ * shippers). pino-pretty is loaded only for a terminal (start-up time: docs/PERFORMANCE.md).
+ */
+async function createLogger (level: LogLevel): Promise<pino.Logger> {
+  const options: pino.LoggerOptions = {
+    level,
+    hooks: {
+      logMethod (args, method) {
+        if (args[0] !== FASTIFY_LISTENING) method.apply(this, args)
+      }
+    }
+  }
+  if (process.stdout.isTTY !== true) return pino(options)
+  const pretty = (await import('pino-pretty')).default
+  return pino(options, pretty({
+    colorize: true,
+    sync: true,
+    // Other fields follow the message as JSON on the same line (an error's stack below it).
+    singleLine: true,
+    // The start line's fields are in its message; a request's make its message.
+    ignore: ['pid', 'hostname', 'reqId', 'db', 'version', ...REQUEST_FIELDS].join(','),
+    messageFormat: (log, messageKey) => {
+      const message = String(log[messageKey])
+      if (message !== 'request') return typeof log.method === 'string' ? `${message}: ${String(log.method)} ${String(log.url)}` : message
+      return `${String(log.method)} ${String(log.url)} ${String(log.status)} ${String(log.ms)} ms`
+    }
+  }))
 }
 
 function fail (message: string): never {

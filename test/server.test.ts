@@ -1,11 +1,13 @@
 import assert from 'node:assert/strict'
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { createServer, type AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { basename, join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { describe, test, type TestContext } from 'node:test'
 import { buildApp } from '../src/app.js'
+import { VERSION } from '../src/version.js'
 import { bundledServer } from './bundle.js'
 
 /**
@@ -41,6 +43,14 @@ async function start (t: TestContext, args: string[], env: Record<string, string
     child.once('exit', (code) => reject(new Error(`exited with ${code}`)))
   })
   return { child, url, lines }
+}
+
+async function freePort (): Promise<number> {
+  const server = createServer()
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const { port } = server.address() as AddressInfo
+  await new Promise((resolve) => server.close(resolve))
+  return port
 }
 
 async function stop (running: Running, signal: NodeJS.Signals): Promise<number | null> {
@@ -162,16 +172,49 @@ describe('the server process', () => {
       child.once('exit', (code) => reject(new Error(`exited with ${code}: ${output}`)))
     })
     assert.equal((await fetch(`${url}/_emulator/health`)).status, 200)
+    assert.equal((await fetch(`${url}/nope?jwt=secret`)).status, 404)
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)))
     const node = Number(readFileSync(`/proc/${child.pid}/task/${child.pid}/children`, 'utf8').trim())
     process.kill(node, 'SIGTERM')
     assert.equal(await exited, 0)
     // eslint-disable-next-line no-control-regex
     const lines = output.replace(/\x1b\[[0-9;]*m/g, '').split(/\r?\n/).filter((line) => line !== '')
-    assert.ok(lines.some((line) => /^\[[\d:.]+\] INFO: Losant invites emulator listening on http:\/\/127\.0\.0\.1:\d+$/.test(line)), output)
-    assert.ok(lines.some((line) => /INFO: request$/.test(line)), output)
-    assert.ok(lines.some((line) => /INFO: stopping$/.test(line)), output)
-    assert.ok(lines.every((line) => !line.startsWith('{')), output)
+      .map((line) => line.replace(/^\[\d\d:\d\d:\d\d\.\d{3}\] /, '[time] '))
+    // One line each: the start (once), every request (method, path, status, ms), the stop.
+    assert.deepEqual(lines.map((line) => line.replace(/\d+(\.\d+)? ms$/, 'N ms')), [
+      `[time] INFO: Losant invites emulator ${VERSION} listening on ${url} (database :memory:)`,
+      '[time] INFO: GET /_emulator/health 200 N ms',
+      '[time] INFO: GET /nope?jwt=[redacted] 404 N ms',
+      '[time] INFO: stopping {"signal":"SIGTERM"}'
+    ], output)
+  })
+
+  test('the URL is printed once, one line, at every log level but silent; Fastify\'s own line is gone', async (t) => {
+    for (const level of ['info', 'warn', 'error', 'fatal']) {
+      const running = await start(t, ['--db', ':memory:', '--log-level', level])
+      assert.equal((await call(`${running.url}/_emulator/health`, 'GET')).status, 200)
+      assert.equal(await stop(running, 'SIGTERM'), 0)
+      const listening = running.lines.filter((line) => /listening/i.test(line))
+      assert.equal(listening.length, 1, `${level}: ${running.lines.join('\n')}`)
+      assert.deepEqual(JSON.parse(listening[0]!).url, running.url)
+      if (level !== 'info') assert.equal(running.lines.length, 1, `${level}: ${running.lines.join('\n')}`)
+    }
+    // Silent: nothing at all, though it serves (on a port chosen here, since it says none).
+    const port = await freePort()
+    const child = spawn(process.execPath, [...SERVER, '--port', String(port), '--db', ':memory:', '--log-level', 'silent'], { stdio: ['ignore', 'pipe', 'pipe'] })
+    t.after(() => { if (child.exitCode === null) child.kill('SIGKILL') })
+    let output = ''
+    child.stdout.on('data', (chunk: Buffer) => { output += chunk.toString() })
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)))
+    for (let attempt = 0; ; attempt++) {
+      const answered = await fetch(`http://127.0.0.1:${port}/_emulator/health`).then((r) => r.status, () => 0)
+      if (answered === 200) break
+      assert.ok(attempt < 200, 'no answer in 20 s')
+      await new Promise((resolve) => setTimeout(resolve, 100))
+    }
+    child.kill('SIGTERM')
+    assert.equal(await exited, 0)
+    assert.equal(output, '')
   })
 
   test('the package\'s command runs dist/server.mjs as `npm run build` makes it', async (t) => {
