@@ -26,25 +26,36 @@ export class ConfigError extends Error {}
 
 interface Option {
   flag: string
+  /** The environment variable read when the flag is absent; '' for none. */
   env: string
   takesValue: boolean
+  /** Markdown, as in the README's table; --help prints it without the backticks. */
   description: string
+  /** Markdown, as in the README's table; none when absent. */
   default?: string
+  short?: string
+  /** What the value is (`--port <n>`); `value` when not given. */
+  value?: string
+  /** The README's environment cell, when it says more than the variable's name. */
+  envCell?: string
 }
 
-/** The one table of options: parsing, --help and the README are written from it. */
+/**
+ * The one table of options: parsing and --help are written from it, and the README's
+ * Configuration table says the same (test/config.test.ts holds one against the other).
+ */
 export const OPTIONS: readonly Option[] = [
-  { flag: 'port', env: 'PORT', takesValue: true, default: '8080', description: 'Port to listen on; 0 picks a free port' },
-  { flag: 'host', env: 'HOST', takesValue: true, default: '127.0.0.1', description: 'Address to listen on; 0.0.0.0 for every interface' },
-  { flag: 'db', env: 'LOSANT_EMULATOR_DB', takesValue: true, default: DEFAULT_DB, description: 'SQLite file (its folder is created), or :memory: to keep nothing' },
-  { flag: 'seed', env: 'LOSANT_EMULATOR_SEED', takesValue: true, description: 'JSON seed file: applied to a new database and on reset' },
-  { flag: 'admin-token', env: 'LOSANT_EMULATOR_ADMIN_TOKEN', takesValue: true, description: 'When set, /_emulator (but health) requires Authorization: Bearer <it>' },
-  { flag: 'invite-ttl', env: 'LOSANT_EMULATOR_INVITE_TTL', takesValue: true, default: '604800000', description: 'Lifetime of new invites, in milliseconds (default 7 days)' },
-  { flag: 'journal-size', env: 'LOSANT_EMULATOR_JOURNAL_SIZE', takesValue: true, default: '1000', description: 'Most requests the journal keeps (GET /_emulator/requests); the oldest are dropped' },
-  { flag: 'no-journal', env: 'LOSANT_EMULATOR_JOURNAL', takesValue: false, description: 'Record no requests (environment: LOSANT_EMULATOR_JOURNAL=off)' },
-  { flag: 'log-level', env: 'LOSANT_EMULATOR_LOG_LEVEL', takesValue: true, default: 'info', description: `One of ${LOG_LEVELS.join(', ')}` },
-  { flag: 'help', env: '', takesValue: false, description: 'Print this help and exit' },
-  { flag: 'version', env: '', takesValue: false, description: 'Print the version and exit' }
+  { flag: 'port', env: 'PORT', takesValue: true, value: 'n', default: '`8080`', description: 'port to listen on; `0` picks a free port' },
+  { flag: 'host', env: 'HOST', takesValue: true, value: 'address', default: '`127.0.0.1`', description: 'address to listen on; `0.0.0.0` for every interface' },
+  { flag: 'db', env: 'LOSANT_EMULATOR_DB', takesValue: true, value: 'file', default: `\`${DEFAULT_DB}\``, description: 'SQLite file (its folder is created), or `:memory:` to keep nothing' },
+  { flag: 'seed', env: 'LOSANT_EMULATOR_SEED', takesValue: true, value: 'file', default: 'none', description: 'JSON seed file (the snapshot format): applied to a new database and on every reset; a missing or invalid file stops start-up with a message naming it' },
+  { flag: 'admin-token', env: 'LOSANT_EMULATOR_ADMIN_TOKEN', takesValue: true, value: 'token', default: 'none', description: 'when set, `/_emulator/*` (but `health`, `openapi.json` and `docs`) requires `Authorization: Bearer <token>`' },
+  { flag: 'invite-ttl', env: 'LOSANT_EMULATOR_INVITE_TTL', takesValue: true, value: 'ms', default: '`604800000` (7 days)', description: 'lifetime of new invites, in milliseconds' },
+  { flag: 'journal-size', env: 'LOSANT_EMULATOR_JOURNAL_SIZE', takesValue: true, value: 'n', default: '`1000`', description: 'most requests the request journal keeps; the oldest are dropped' },
+  { flag: 'no-journal', env: 'LOSANT_EMULATOR_JOURNAL', envCell: '`LOSANT_EMULATOR_JOURNAL=off`', takesValue: false, default: 'journal on', description: 'record no requests (`GET /_emulator/requests` answers `[]`)' },
+  { flag: 'log-level', env: 'LOSANT_EMULATOR_LOG_LEVEL', takesValue: true, value: 'level', default: '`info`', description: `${LOG_LEVELS.slice(0, -1).map((l) => `\`${l}\``).join(', ')} or \`${LOG_LEVELS.at(-1)!}\`` },
+  { flag: 'help', short: 'h', env: '', takesValue: false, description: 'print the options and exit' },
+  { flag: 'version', short: 'v', env: '', takesValue: false, description: 'print the version and exit' }
 ]
 
 export type ParsedCommand = { kind: 'help' } | { kind: 'version' } | { kind: 'run', config: Config }
@@ -53,13 +64,13 @@ export function parseCommand (argv: readonly string[], env: NodeJS.ProcessEnv): 
   let values: Record<string, string | boolean | undefined>
   try {
     values = parseArgs({
-      args: [...argv],
-      options: Object.fromEntries(OPTIONS.map((o) => [o.flag, { type: o.takesValue ? 'string' : 'boolean' }])),
+      args: joinNegativeNumbers(argv),
+      options: Object.fromEntries(OPTIONS.map((o) => [o.flag, { type: o.takesValue ? 'string' : 'boolean', ...(o.short === undefined ? {} : { short: o.short }) }])),
       strict: true,
       allowPositionals: false
     }).values as Record<string, string | boolean | undefined>
   } catch (error) {
-    throw new ConfigError((error as Error).message.split('\n')[0] ?? 'invalid arguments')
+    throw new ConfigError(`${describeParseError(error as Error & { code?: string })}; see --help`)
   }
   if (values.help === true) return { kind: 'help' }
   if (values.version === true) return { kind: 'version' }
@@ -72,17 +83,17 @@ export function parseCommand (argv: readonly string[], env: NodeJS.ProcessEnv): 
     if (fromEnv !== undefined && fromEnv !== '') return { value: fromEnv, source: option.env }
     return undefined
   }
-  const integer = (flag: string, min: number, max: number): number | undefined => {
+  const integer = (flag: string, min: number, max: number, unit = ''): number | undefined => {
     const given = read(flag)
     if (given === undefined) return undefined
     if (!/^\d+$/.test(given.value) || Number(given.value) < min || Number(given.value) > max) {
-      throw new ConfigError(`${given.source} must be a whole number from ${min} to ${max}, not "${given.value}"`)
+      throw new ConfigError(`${given.source} must be a whole number${unit} from ${min} to ${max}, not "${given.value}"`)
     }
     return Number(given.value)
   }
 
   const port = integer('port', 0, 65535) ?? 8080
-  const inviteTtlMs = integer('invite-ttl', 1, Number.MAX_SAFE_INTEGER)
+  const inviteTtlMs = integer('invite-ttl', 1, Number.MAX_SAFE_INTEGER, ' of milliseconds')
   const logLevel = read('log-level')
   if (logLevel !== undefined && !(LOG_LEVELS as readonly string[]).includes(logLevel.value)) {
     throw new ConfigError(`${logLevel.source} must be one of ${LOG_LEVELS.join(', ')}, not "${logLevel.value}"`)
@@ -106,12 +117,53 @@ export function parseCommand (argv: readonly string[], env: NodeJS.ProcessEnv): 
   return { kind: 'run', config }
 }
 
+/**
+ * `--port -1` as `--port=-1`: node:util's parser refuses a value that starts with a dash
+ * as ambiguous, and the number's own check then says what a good one is.
+ */
+function joinNegativeNumbers (argv: readonly string[]): string[] {
+  const takesValue = new Set(OPTIONS.filter((o) => o.takesValue).flatMap((o) => [`--${o.flag}`, ...(o.short === undefined ? [] : [`-${o.short}`])]))
+  const args: string[] = []
+  for (let i = 0; i < argv.length; i++) {
+    const next = argv[i + 1]
+    if (takesValue.has(argv[i]!) && next !== undefined && /^-\d/.test(next)) args.push(`${argv[i]!}=${argv[++i]!}`)
+    else args.push(argv[i]!)
+  }
+  return args
+}
+
+/** node:util's parse errors, said in one line, the option or argument at fault first. */
+function describeParseError (error: Error & { code?: string }): string {
+  const quoted = /'([^']*)'/.exec(error.message)?.[1] ?? ''
+  const flag = quoted.split(' ')[0]!
+  switch (error.code) {
+    case 'ERR_PARSE_ARGS_UNKNOWN_OPTION': return `unknown option ${quoted}`
+    case 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL': return `unexpected argument "${quoted}" (every value follows its option)`
+    case 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE':
+      if (/does not take an argument/.test(error.message)) return `${flag} takes no value`
+      // The next argument starts with a dash: another option, most likely.
+      return /ambiguous/.test(error.message) ? `${flag} needs a value (one that starts with "-" is written ${flag}=<value>)` : `${flag} needs a value`
+    default: return error.message.split('\n')[0] ?? 'invalid arguments'
+  }
+}
+
+/** Markdown to plain text: the help prints the README's cells without backticks. */
+function plain (markdown: string): string {
+  return markdown.replace(/`/g, '')
+}
+
+/** The options as `--help` prints them: each with its meaning, then its default and environment variable. */
 export function helpText (): string {
-  const rows = OPTIONS.map((o) => {
-    const name = `--${o.flag}${o.takesValue ? ' <value>' : ''}`
-    const env = o.env === '' ? '' : ` [${o.env}]`
-    const def = o.default === undefined ? '' : ` (default ${o.default})`
-    return `  ${name.padEnd(22)} ${o.description}${def}${env}`
-  })
-  return ['Usage: losant-invites-emulator [options]', '', 'Options (each with its environment variable):', ...rows, ''].join('\n')
+  const lines = ['Usage: losant-invites-emulator [options]', '', 'Options (each with its environment variable, read when the flag is not given):']
+  for (const option of OPTIONS) {
+    const name = `${option.short === undefined ? '' : `-${option.short}, `}--${option.flag}${option.takesValue ? ` <${option.value ?? 'value'}>` : ''}`
+    lines.push(`  ${name.padEnd(24)}${plain(option.description)}`)
+    const details = [
+      ...(option.default === undefined ? [] : [`default: ${plain(option.default)}`]),
+      ...(option.env === '' ? [] : [`environment: ${plain(option.envCell ?? option.env)}`])
+    ]
+    if (details.length > 0) lines.push(`  ${''.padEnd(24)}${details.join('; ')}`)
+  }
+  lines.push('', 'A bad value stops start-up with one line on stderr and exit code 2.', '')
+  return lines.join('\n')
 }

@@ -52,9 +52,11 @@ export function installRequestChecks (routeOptions: RouteOptions, deps: Pipeline
   if (policy === undefined) return
   const schema = (routeOptions.schema ?? {}) as { params?: object, querystring?: object, body?: object }
   // Compiled on a route's first request, not at start-up (start-up time: docs/PERFORMANCE.md).
-  const validateParams = schema.params === undefined ? null : lazyValidator(schema.params, '', 'path')
-  const validateQuery = schema.querystring === undefined ? null : lazyValidator(schema.querystring, '', 'query')
-  const validateBody = schema.body === undefined ? null : lazyValidator(schema.body, policy.body?.name ?? '')
+  // The control plane's messages name an unknown property (a misspelt journal filter); Losant's say none.
+  const nameAdditional = policy.access === 'admin'
+  const validateParams = schema.params === undefined ? null : lazyValidator(schema.params, '', { rootName: 'path', nameAdditional })
+  const validateQuery = schema.querystring === undefined ? null : lazyValidator(schema.querystring, '', { rootName: 'query', nameAdditional })
+  const validateBody = schema.body === undefined ? null : lazyValidator(schema.body, policy.body?.name ?? '', { nameAdditional })
 
   const { adminToken } = deps
   if (policy.access === 'admin' && adminToken !== undefined) {

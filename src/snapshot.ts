@@ -7,7 +7,7 @@ import { lazyValidator } from './validation.js'
 /** A snapshot or seed that cannot be applied; the message says where and why. */
 export class SnapshotError extends Error {}
 
-const validateShape = lazyValidator(SnapshotSchema, '', 'snapshot')
+const validateShape = lazyValidator(SnapshotSchema, '', { rootName: 'snapshot', nameAdditional: true })
 
 /**
  * Checks a snapshot (or seed) before anything is applied: its shape against the schema,

@@ -53,35 +53,47 @@ const REASONS: Record<string, (error: ErrorObject) => string> = {
   uniqueItems: () => 'must be unique'
 }
 
+export interface MessageOptions {
+  /** Names the whole value in an error about the value itself; `base` when not given (`body` when that is ''). */
+  rootName?: string
+  /**
+   * Adds the unknown property's name (`query has additional properties (orgid)`): for the
+   * emulator's own inputs. Losant's messages name none, so its routes keep them as they are.
+   */
+  nameAdditional?: boolean
+}
+
 /**
  * `base` names the parameter the value is: the body parameter's name (`invite`), or ''
  * for path and query parameters and unnamed bodies, whose own property names start the
- * path. `rootName` names the whole value in an error about the value itself.
+ * path.
  */
-export function formatValidationError (error: ErrorObject, base: string, rootName: string = base): string {
+export function formatValidationError (error: ErrorObject, base: string, options: MessageOptions = {}): string {
   const segments = error.instancePath === ''
     ? []
     : error.instancePath.slice(1).split('/').map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'))
   if (error.keyword === 'required') segments.push(String(error.params.missingProperty))
   const path = [base, ...segments].filter((s) => s !== '').join('.')
-  const reason = REASONS[error.keyword]?.(error) ?? 'is invalid'
-  return `${path === '' ? rootName : path} ${reason}`
+  let reason = REASONS[error.keyword]?.(error) ?? 'is invalid'
+  if (error.keyword === 'additionalProperties' && options.nameAdditional === true) reason += ` (${String(error.params.additionalProperty)})`
+  return `${path === '' ? options.rootName ?? base : path} ${reason}`
 }
 
 export type Validator = (value: unknown) => string | null
 
 /** As compileValidator, compiled when it first runs: start-up compiles nothing (docs/PERFORMANCE.md). */
-export function lazyValidator (schema: object, base: string, rootName?: string): Validator {
+export function lazyValidator (schema: object, base: string, options?: MessageOptions): Validator {
   let compiled: Validator | undefined
-  return (value) => (compiled ??= compileValidator(schema, base, rootName))(value)
+  return (value) => (compiled ??= compileValidator(schema, base, options))(value)
 }
 
 /** Compiles a schema once; the result answers the first error's message, or null. */
-export function compileValidator (schema: object, base: string, rootName: string = base === '' ? 'body' : base): Validator {
+export function compileValidator (schema: object, base: string, options: MessageOptions = {}): Validator {
   const validate: ValidateFunction = (ajv ??= createAjv()).compile(schema)
+  const messages = { ...options, rootName: options.rootName ?? (base === '' ? 'body' : base) }
   return (value) => {
     if (validate(value)) return null
     const first = validate.errors?.[0]
-    return first === undefined ? `${rootName} is invalid` : formatValidationError(first, base, rootName)
+    return first === undefined ? `${messages.rootName} is invalid` : formatValidationError(first, base, messages)
   }
 }

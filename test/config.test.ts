@@ -38,10 +38,18 @@ describe('configuration', () => {
       [['--port', 'abc'], {}, /^--port must be a whole number from 0 to 65535, not "abc"$/],
       [['--port', '70000'], {}, /^--port must be/],
       [[], { PORT: '-1' }, /^PORT must be a whole number/],
-      [['--invite-ttl', '0'], {}, /^--invite-ttl must be a whole number from 1/],
+      [['--invite-ttl', '0'], {}, /^--invite-ttl must be a whole number of milliseconds from 1/],
       [[], { LOSANT_EMULATOR_LOG_LEVEL: 'loud' }, /^LOSANT_EMULATOR_LOG_LEVEL must be one of fatal, error/],
-      [['--nope'], {}, /Unknown option '--nope'/],
-      [['extra'], {}, /extra/]
+      [['--port', '-1'], {}, /^--port must be a whole number from 0 to 65535, not "-1"$/],
+      [['--port=-1'], {}, /^--port must be a whole number from 0 to 65535, not "-1"$/],
+      [['--invite-ttl', '-5'], {}, /^--invite-ttl must be a whole number of milliseconds from 1 to \d+, not "-5"$/],
+      [['--journal-size', '1.5'], {}, /^--journal-size must be a whole number from 1 to 1000000, not "1.5"$/],
+      [['--nope'], {}, /^unknown option --nope; see --help$/],
+      [['-x'], {}, /^unknown option -x; see --help$/],
+      [['extra'], {}, /^unexpected argument "extra" \(every value follows its option\); see --help$/],
+      [['--port'], {}, /^--port needs a value; see --help$/],
+      [['--db', '--port', '1'], {}, /^--db needs a value \(one that starts with "-" is written --db=<value>\); see --help$/],
+      [['--no-journal=yes'], {}, /^--no-journal takes no value; see --help$/]
     ]
     for (const [argv, env, message] of cases) {
       assert.throws(() => parseCommand(argv, env), (error: unknown) => error instanceof ConfigError && message.test(error.message) && !error.message.includes('\n'))
@@ -59,9 +67,11 @@ describe('configuration', () => {
     assert.throws(() => parseCommand([], { LOSANT_EMULATOR_JOURNAL: 'maybe' }), /LOSANT_EMULATOR_JOURNAL must be on or off, not "maybe"/)
   })
 
-  test('--help and --version', () => {
+  test('--help and --version, -h and -v', () => {
     assert.deepEqual(parseCommand(['--help'], {}), { kind: 'help' })
+    assert.deepEqual(parseCommand(['-h'], {}), { kind: 'help' })
     assert.deepEqual(parseCommand(['--version'], {}), { kind: 'version' })
+    assert.deepEqual(parseCommand(['-v'], {}), { kind: 'version' })
     for (const option of OPTIONS) assert.ok(helpText().includes(`--${option.flag}`), option.flag)
   })
 })

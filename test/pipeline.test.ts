@@ -92,4 +92,3 @@ describe('the control plane behind an admin token', () => {
     assert.match(text, /"type":"Unauthorized"/)
   })
 })
-

@@ -106,7 +106,9 @@ describe('the server process', () => {
     ['a bad port', ['--port', 'x'], {}, /^losant-invites-emulator: --port must be a whole number from 0 to 65535, not "x"$/],
     ['a bad log level', [], { LOSANT_EMULATOR_LOG_LEVEL: 'loud' }, /^losant-invites-emulator: LOSANT_EMULATOR_LOG_LEVEL must be one of/],
     ['a missing seed file', ['--seed', '/nonexistent/seed.json'], {}, /^losant-invites-emulator: seed file \/nonexistent\/seed\.json: no such file$/],
-    ['an unknown flag', ['--verbose'], {}, /^losant-invites-emulator: Unknown option '--verbose'/]
+    ['a negative port', ['--port', '-1'], {}, /^losant-invites-emulator: --port must be a whole number from 0 to 65535, not "-1"$/],
+    ['an unknown flag', ['--verbose'], {}, /^losant-invites-emulator: unknown option --verbose; see --help$/],
+    ['an address not on this machine', ['--host', '192.0.2.1', '--db', ':memory:'], {}, /^losant-invites-emulator: cannot listen on 192\.0\.2\.1:8080: listen EADDRNOTAVAIL: address not available 192\.0\.2\.1:8080$/]
   ]
   for (const [name, args, env, message] of failures) {
     test(`${name}: exit 2 with one line and no stack trace`, () => {
@@ -118,12 +120,18 @@ describe('the server process', () => {
     })
   }
 
-  test('an invalid seed file names the file and the problem', (t) => {
+  test('an invalid seed file names the file and the problem, a misspelt property by its name', (t) => {
     const seed = join(tempDir(t), 'bad.json')
-    writeFileSync(seed, JSON.stringify({ instances: [{ id: 'nope' }] }))
-    const result = spawnSync(process.execPath, [...SERVER, '--seed', seed, '--db', ':memory:'], { encoding: 'utf8', timeout: 20_000 })
-    assert.equal(result.status, 2)
-    assert.equal(result.stderr.trim(), `losant-invites-emulator: seed file ${seed}: instances.0.id pattern mismatch`)
+    const cases: Array<[unknown, string]> = [
+      [{ instances: [{ id: 'nope' }] }, 'instances.0.id pattern mismatch'],
+      [{ instances: [{ id: 'aaaaaaaaaaaaaaaaaaaaaaaa', nmae: 'Dev' }] }, 'instances.0 has additional properties (nmae)']
+    ]
+    for (const [content, problem] of cases) {
+      writeFileSync(seed, JSON.stringify(content))
+      const result = spawnSync(process.execPath, [...SERVER, '--seed', seed, '--db', ':memory:'], { encoding: 'utf8', timeout: 20_000 })
+      assert.equal(result.status, 2)
+      assert.equal(result.stderr.trim(), `losant-invites-emulator: seed file ${seed}: ${problem}`)
+    }
   })
 
   test('the docs page, its static files and the OpenAPI document are served as from source', async (t) => {
@@ -249,10 +257,33 @@ describe('the server process', () => {
     assert.equal(await stop(running, 'SIGTERM'), 0)
   })
 
-  test('--version and --help', () => {
-    const version = spawnSync(process.execPath, [...SERVER, '--version'], { encoding: 'utf8', timeout: 20_000 })
-    assert.equal(version.stdout.trim(), JSON.parse(spawnSync('node', ['-p', 'JSON.stringify(require("./package.json"))'], { encoding: 'utf8' }).stdout).version)
+  test('--version and -v, --help and -h', () => {
+    const expected = `${JSON.parse(readFileSync('package.json', 'utf8')).version}\n`
+    for (const flag of ['--version', '-v']) {
+      const version = spawnSync(process.execPath, [...SERVER, flag], { encoding: 'utf8', timeout: 20_000 })
+      assert.deepEqual([version.status, version.stdout], [0, expected], flag)
+    }
     const help = spawnSync(process.execPath, [...SERVER, '--help'], { encoding: 'utf8', timeout: 20_000 })
-    assert.match(help.stdout, /--admin-token <value>.*\[LOSANT_EMULATOR_ADMIN_TOKEN\]/)
+    assert.equal(help.status, 0)
+    assert.equal(spawnSync(process.execPath, [...SERVER, '-h'], { encoding: 'utf8', timeout: 20_000 }).stdout, help.stdout)
+  })
+
+  test('--help says what the README\'s Configuration table says, option by option, each default once', () => {
+    const help = spawnSync(process.execPath, [...SERVER, '--help'], { encoding: 'utf8', timeout: 20_000 }).stdout
+    const readme = readFileSync('README.md', 'utf8')
+    const table = readme.slice(readme.indexOf('## Configuration'), readme.indexOf('### Seed file'))
+    const rows = table.split('\n').filter((line) => line.startsWith('| `-')).map((line) => line.slice(1, -1).split('|').map((cell) => cell.trim().replace(/`/g, '')))
+    assert.ok(rows.length >= 10, 'the table\'s rows')
+    const lines = help.split('\n')
+    const optionLines = lines.filter((line) => /^ {2}-/.test(line))
+    assert.equal(optionLines.length, rows.length, help)
+    for (const [flag, env, def, meaning] of rows as Array<[string, string, string, string]>) {
+      const at = lines.findIndex((line) => line.startsWith(`  ${flag} `))
+      assert.ok(at >= 0, `${flag} in --help`)
+      assert.equal(lines[at]!.slice(2 + flag.length).trim(), meaning, flag)
+      const details = [def === '' ? '' : `default: ${def}`, env === '' ? '' : `environment: ${env}`].filter((d) => d !== '').join('; ')
+      if (details !== '') assert.equal(lines[at + 1]!.trim(), details, flag)
+      assert.doesNotMatch(meaning, /default/, `${flag}: its default is said once, in its own column`)
+    }
   })
 })

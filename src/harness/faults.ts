@@ -5,7 +5,7 @@ import { compileMatch, MatchError, type RequestKey, type RequestMatcher } from '
 /** A fault spec that cannot be applied; the control route answers it as a 400 `Validation`. */
 export class FaultSpecError extends Error {}
 
-const validateSpec = lazyValidator(FaultSpecSchema, 'fault')
+const validateSpec = lazyValidator(FaultSpecSchema, 'fault', { nameAdditional: true })
 
 /** Checks a spec from the programmatic API against the same schema the route uses. */
 export function parseFaultSpec (spec: unknown): FaultSpec {

@@ -106,7 +106,7 @@ describe('tokens and scopes', () => {
       [{ scope: 'all.Instance' }, 'scope is the wrong type'],
       [{ scope: ['all.Instance'], instanceId: 'x' }, 'instanceId pattern mismatch'],
       [{ scope: ['all.Instance'], expiresIn: 0 }, 'expiresIn is less than minimum'],
-      [{ scope: ['all.Instance'], other: 1 }, 'body has additional properties']
+      [{ scope: ['all.Instance'], other: 1 }, 'body has additional properties (other)']
     ] as const) {
       const response = await world.app.inject({ method: 'POST', url: '/_emulator/tokens', payload: body })
       assert.equal(response.statusCode, 400)

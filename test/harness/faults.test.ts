@@ -47,7 +47,7 @@ describe('FaultList', () => {
   test('parseFaultSpec checks the route schema', () => {
     assert.throws(() => parseFaultSpec({ status: 500 }), /: fault\.path is required$/)
     assert.throws(() => parseFaultSpec({ path: '*', times: 0, status: 500 }), /: fault\.times is less than minimum$/)
-    assert.throws(() => parseFaultSpec({ path: '*', status: 500, extra: 1 }), /: fault has additional properties$/)
+    assert.throws(() => parseFaultSpec({ path: '*', status: 500, extra: 1 }), /: fault has additional properties \(extra\)$/)
   })
 
   test('remove and clear', () => {

@@ -131,7 +131,7 @@ describe('control plane: seed, snapshot, reset', () => {
 
   const badSnapshots: Array<[string, unknown, string]> = [
     ['not an object', [], 'body is the wrong type'],
-    ['unknown key', { instances: [], extra: 1 }, 'body has additional properties'],
+    ['unknown key', { instances: [], extra: 1 }, 'body has additional properties (extra)'],
     ['bad instance id', { instances: [{ id: 'nope' }] }, 'instances.0.id pattern mismatch'],
     ['bad email', { instances: [{ id: I, orgs: [{ id: O, invites: [{ email: 'nope', role: 'view' }] }] }] }, 'instances.0.orgs.0.invites.0.email must be email format'],
     ['bad date', { instances: [{ id: I, orgs: [{ id: O, invites: [{ email: 'a@b', role: 'view', inviteDate: 'yesterday' }] }] }] }, 'instances.0.orgs.0.invites.0.inviteDate must be date-time format'],

@@ -105,7 +105,7 @@ describe('control plane: the request journal', () => {
       ['orgId=nope', 'orgId pattern mismatch'],
       ['limit=0', 'limit pattern mismatch'],
       ['since=yesterday', 'since must be date-time format'],
-      ['orgid=aaaaaaaaaaaaaaaaaaaaaaaa', 'query has additional properties'],
+      ['orgid=aaaaaaaaaaaaaaaaaaaaaaaa', 'query has additional properties (orgid)'],
       ['path={a,b}{a,b}{a,b}{a,b}{a,b}{a,b}', 'path has more than 32 brace alternatives']
     ]
     for (const [query, message] of cases) {
