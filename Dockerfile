@@ -26,7 +26,7 @@ RUN --mount=type=cache,target=/root/.npm \
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 COPY bin ./bin
-COPY scripts/bundle.mjs scripts/node-flags.mjs ./scripts/
+COPY scripts/build.mjs scripts/bundle.mjs scripts/node-flags.mjs ./scripts/
 # Then drop dev dependencies, and all of better-sqlite3 but its lib/ and compiled addon
 # (its sources and objects are ~25 MB); the last line proves the addon still loads.
 RUN npm run build \
