@@ -3,8 +3,6 @@ import type { Duplex } from 'node:stream'
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify'
 import cors from '@fastify/cors'
 import { SerializerSelector, type SerializerFactory } from '@fastify/fast-json-stringify-compiler'
-import swagger from '@fastify/swagger'
-import swaggerUi from '@fastify/swagger-ui'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import { TokenService } from './auth/tokens.js'
 import { Clock } from './clock.js'
@@ -12,13 +10,13 @@ import { Emulator } from './emulator.js'
 import { errors, LosantError } from './errors.js'
 import { installHarness } from './harness/index.js'
 import { installRequestChecks } from './pipeline.js'
+import { registerOpenApi } from './openapi.js'
 import { MethodTable } from './routing.js'
 import controlRoutes from './routes/control/index.js'
 import losantRoutes from './routes/losant/index.js'
 import type { Snapshot } from './schemas/snapshot.js'
 import { validateSnapshot } from './snapshot.js'
 import { SqliteInviteStore } from './store/sqlite.js'
-import { VERSION } from './version.js'
 
 export const DEFAULT_INVITE_TTL_MS = 7 * 24 * 60 * 60 * 1000
 export const DEFAULT_BODY_LIMIT = 1024 * 1024
@@ -109,14 +107,7 @@ export async function buildApp (options: AppOptions = {}): Promise<FastifyInstan
     methods: ['GET', 'HEAD', 'POST', 'PUT', 'DELETE'],
     allowedHeaders: ['authorization', 'content-type', 'accept', 'accept-version', 'losantdomain']
   })
-  await app.register(swagger, {
-    openapi: {
-      info: { title: 'Losant invites emulator', version: VERSION, description: 'Losant-compatible instance org invites, and the emulator\'s control plane under /_emulator' },
-      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
-      security: [{ bearer: [] }]
-    }
-  })
-  await app.register(swaggerUi, { routePrefix: '/_emulator/docs' })
+  await registerOpenApi(app, options.adminToken === undefined ? {} : { adminToken: options.adminToken })
 
   await app.register(losantRoutes)
   await app.register(controlRoutes, { prefix: '/_emulator' })

@@ -138,7 +138,8 @@ describe('the server process', () => {
     const running = await start(t, ['--db', ':memory:'])
     const fromSource = await buildApp()
     t.after(() => fromSource.close())
-    const expected = (await fromSource.inject({ method: 'GET', url: '/_emulator/openapi.json' })).json()
+    // As from source, but for where it listens.
+    const expected = { ...(await fromSource.inject({ method: 'GET', url: '/_emulator/openapi.json' })).json(), servers: [{ url: running.url, description: 'the address it listens on' }] }
     assert.deepEqual((await call(`${running.url}/_emulator/openapi.json`, 'GET')).body, expected)
     assert.deepEqual((await call(`${running.url}/_emulator/docs/json`, 'GET')).body, expected)
 
