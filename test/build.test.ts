@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import { spawn, spawnSync } from 'node:child_process'
 import { appendFileSync, cpSync, mkdtempSync, rmSync, statSync, symlinkSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { test, type TestContext } from 'node:test'
@@ -8,13 +9,13 @@ import { fileURLToPath } from 'node:url'
 
 /**
  * `npm start` builds only when the sources changed since the last build (scripts/build.mjs),
- * as a user runs it: in a copy of the project (its own dist/, node_modules linked), so the
- * builds here race no other test's.
+ * as a user runs it: in a copy of the project in a temporary folder (its own dist/,
+ * node_modules linked), so the builds here race no other test's.
  */
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
 
 function projectCopy (t: TestContext): string {
-  const dir = mkdtempSync(join(ROOT, '.build-test-'))
+  const dir = mkdtempSync(join(tmpdir(), 'emulator-build-'))
   t.after(() => rmSync(dir, { recursive: true, force: true }))
   for (const path of ['src', 'scripts', 'package.json', 'package-lock.json', 'tsconfig.json', 'tsconfig.build.json']) {
     cpSync(join(ROOT, path), join(dir, path), { recursive: true })
