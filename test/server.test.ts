@@ -7,7 +7,6 @@ import { basename, join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { describe, test, type TestContext } from 'node:test'
 import { buildApp } from '../src/app.js'
-import { VERSION } from '../src/version.js'
 import { bundledServer } from './bundle.js'
 
 /**
@@ -191,7 +190,7 @@ describe('the server process', () => {
       .map((line) => line.replace(/^\[\d\d:\d\d:\d\d\.\d{3}\] /, '[time] '))
     // One line each: the start (once), every request (method, path, status, ms), the stop.
     assert.deepEqual(lines.map((line) => line.replace(/\d+(\.\d+)? ms$/, 'N ms')), [
-      `[time] INFO: Losant invites emulator ${VERSION} listening on ${url} (database :memory:)`,
+      `[time] INFO: Losant invites emulator ${JSON.parse(readFileSync('package.json', 'utf8')).version} listening on ${url} (database :memory:)`,
       '[time] INFO: GET /_emulator/health 200 N ms',
       '[time] INFO: GET /nope?jwt=[redacted] 404 N ms',
       '[time] INFO: stopping {"signal":"SIGTERM"}'
