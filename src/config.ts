@@ -42,7 +42,7 @@ interface Option {
 
 /**
  * The one table of options: parsing and --help are written from it, and the README's
- * Configuration table says the same (test/config.test.ts holds one against the other).
+ * Configuration table says the same (test/server.test.ts holds it against the spawned --help).
  */
 export const OPTIONS: readonly Option[] = [
   { flag: 'port', env: 'PORT', takesValue: true, value: 'n', default: '`8080`', description: 'port to listen on; `0` picks a free port' },
