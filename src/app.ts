@@ -14,6 +14,7 @@ import { registerOpenApi } from './openapi.js'
 import { MethodTable } from './routing.js'
 import controlRoutes from './routes/control/index.js'
 import losantRoutes from './routes/losant/index.js'
+import uiRoutes from './routes/control/ui.js'
 import type { Snapshot } from './schemas/snapshot.js'
 import { validateSnapshot } from './snapshot.js'
 import { SqliteInviteStore } from './store/sqlite.js'
@@ -111,6 +112,7 @@ export async function buildApp (options: AppOptions = {}): Promise<FastifyInstan
 
   await app.register(losantRoutes)
   await app.register(controlRoutes, { prefix: '/_emulator' })
+  await app.register(uiRoutes)
   return app
 }
 

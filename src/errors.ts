@@ -48,6 +48,8 @@ export const errors = {
     new LosantError(413, 'PayloadTooLarge', `Request body is larger than the limit of ${limitBytes} bytes`),
   unsupportedMediaType: (contentType: string | undefined) =>
     new LosantError(415, 'UnsupportedMediaType', `Unsupported content type: ${contentType ?? '(none)'}; send application/json`),
+  /** dist/ui is missing: the server runs from a checkout whose front end was never built. */
+  uiNotBuilt: () => new LosantError(404, 'NotFound', 'The web UI is not built: run npm run build'),
   internal: () => new LosantError(500, 'InternalError', 'An unexpected error occurred'),
   /** A fault injected through `/_emulator/faults`: the type is the status's name (`ServiceUnavailable`). */
   injected: (status: number) => new LosantError(status, status === 500 ? 'InternalError' : (STATUS_CODES[status] ?? 'Error').replace(/[^A-Za-z]/g, ''),

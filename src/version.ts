@@ -2,18 +2,25 @@ import { existsSync, readFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
-/** The package's version, read from the package.json above this file (src/ or dist/src/). */
-function readVersion (): string {
+interface PackageRoot { dir: string, version: string }
+
+/** The folder of the package.json above this file (src/, dist/src/ or the bundle in dist/), with its version. */
+function findPackageRoot (): PackageRoot | undefined {
   let dir = dirname(fileURLToPath(import.meta.url))
   for (let i = 0; i < 4; i++) {
     const candidate = join(dir, 'package.json')
     if (existsSync(candidate)) {
       const pkg = JSON.parse(readFileSync(candidate, 'utf8')) as { name?: string, version?: string }
-      if (pkg.name === 'losant-invites-emulator' && pkg.version !== undefined) return pkg.version
+      if (pkg.name === 'losant-invites-emulator' && pkg.version !== undefined) return { dir, version: pkg.version }
     }
     dir = dirname(dir)
   }
-  return '0.0.0'
+  return undefined
 }
 
-export const VERSION = readVersion()
+const root = findPackageRoot()
+
+export const VERSION = root?.version ?? '0.0.0'
+
+/** The package's own folder (where dist/ui is), or undefined when this file is outside it. */
+export const PACKAGE_DIR = root?.dir

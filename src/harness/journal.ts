@@ -44,6 +44,7 @@ export class Journal {
   readonly size: number
   #entries: JournalRecord[] = []
   #nextId = 1
+  readonly #listeners = new Set<(entry: JournalEntry) => void>()
 
   constructor (size: number = DEFAULT_JOURNAL_SIZE) {
     this.size = size
@@ -53,6 +54,21 @@ export class Journal {
     return this.size > 0
   }
 
+  /** How many entries it holds now. */
+  get length (): number {
+    return this.#entries.length
+  }
+
+  /**
+   * Calls `listener` with every entry recorded from now on (the live stream of
+   * GET /_emulator/requests/stream); answers the function that stops it. Entries are
+   * presented only while someone listens.
+   */
+  subscribe (listener: (entry: JournalEntry) => void): () => void {
+    this.#listeners.add(listener)
+    return () => { this.#listeners.delete(listener) }
+  }
+
   /** Keeps the record (its `id` is set here). */
   record (record: JournalRecord): void {
     if (this.size === 0) return
@@ -60,6 +76,10 @@ export class Journal {
     record.id = this.#nextId++
     entries.push(record)
     if (entries.length > this.size) entries.shift()
+    if (this.#listeners.size > 0) {
+      const entry = present(record)
+      for (const listener of this.#listeners) listener(entry)
+    }
   }
 
   /** Matches, newest first. */

@@ -25,6 +25,20 @@ export const RequestQuerySchema = Type.Object({
 }, { additionalProperties: false })
 export type RequestQuery = Static<typeof RequestQuerySchema>
 
+/**
+ * `GET /_emulator/requests/stream`: the journal's filters (but `since` and `limit`), and
+ * `after`, the id of the last entry the client has: entries past it still in the journal
+ * are sent first. A reconnecting EventSource sends the same as `Last-Event-ID`.
+ */
+export const RequestStreamQuerySchema = Type.Object({
+  method: Type.Optional(MethodNameSchema),
+  path: Type.Optional(PathGlobSchema),
+  instanceId: Type.Optional(ObjectIdSchema),
+  orgId: Type.Optional(ObjectIdSchema),
+  after: Type.Optional(Type.String({ pattern: '^(0|[1-9][0-9]{0,15})$' }))
+}, { additionalProperties: false })
+export type RequestStreamQuery = Static<typeof RequestStreamQuerySchema>
+
 /** What a request's token was, never the token itself. */
 export const TokenSummarySchema = Type.Object({
   scope: Type.Array(Type.String()),

@@ -16,6 +16,7 @@ import {
   type MemberRecord,
   type OrgRecord,
   type OutboxMessage,
+  type StoreCounts,
   type StoreDump
 } from './types.js'
 
@@ -102,6 +103,7 @@ function toRecord (row: InviteRow): InviteRecord {
  */
 export class SqliteInviteStore implements InviteStore {
   readonly isNew: boolean
+  readonly location: string
   readonly #db: Database.Database
   readonly #listStatements = new Map<string, Database.Statement>()
   readonly #statements
@@ -120,6 +122,7 @@ export class SqliteInviteStore implements InviteStore {
   #lastOrgVersion = 0
 
   constructor (path: string) {
+    this.location = path
     if (path !== ':memory:' && path !== '') mkdirSync(dirname(path), { recursive: true })
     this.#db = new Database(path)
     this.#db.pragma('journal_mode = WAL')
@@ -180,6 +183,8 @@ export class SqliteInviteStore implements InviteStore {
       listOutbox: db.prepare<[], OutboxMessage>(`${OUTBOX_SELECT} ORDER BY sent_at DESC, id DESC`),
       listOutboxTo: db.prepare<[string], OutboxMessage>(`${OUTBOX_SELECT} WHERE to_email = ? ORDER BY sent_at DESC, id DESC`),
       clearOutbox: db.prepare('DELETE FROM outbox'),
+      counts: db.prepare<[], StoreCounts>(`SELECT (SELECT count(*) FROM instances) AS instances, (SELECT count(*) FROM orgs) AS orgs,
+        (SELECT count(*) FROM invites) AS invites, (SELECT count(*) FROM outbox) AS outbox`),
       // Rows changed by every INSERT/UPDATE/DELETE on this connection, whatever method ran it.
       // (0.15 µs; `PRAGMA data_version`, which would also see other connections, costs 10 µs.)
       totalChanges: db.prepare<[], number>('SELECT total_changes()').pluck(true),
@@ -408,6 +413,10 @@ export class SqliteInviteStore implements InviteStore {
 
   clearOutbox (): void {
     this.#statements.clearOutbox.run()
+  }
+
+  counts (): StoreCounts {
+    return this.#statements.counts.get()!
   }
 
   listInstances (): InstanceRecord[] {

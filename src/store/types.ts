@@ -103,6 +103,15 @@ export interface StoreDump {
   tokens: StaticTokenRecord[]
 }
 
+/** How many of each thing the store holds. */
+export interface StoreCounts {
+  instances: number
+  orgs: number
+  /** Pending invites, in every org. */
+  invites: number
+  outbox: number
+}
+
 export class StoreConflictError extends Error {}
 
 /**
@@ -112,6 +121,9 @@ export class StoreConflictError extends Error {}
 export interface InviteStore {
   /** True when this open created the database (so a seed applies). */
   readonly isNew: boolean
+  /** Where the data lives: the SQLite file as given, or ':memory:'. */
+  readonly location: string
+  counts: () => StoreCounts
   listInstances: () => InstanceRecord[]
   /** Every org, or an instance's. */
   listOrgs: (instanceId?: string) => OrgRecord[]

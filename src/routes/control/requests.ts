@@ -1,12 +1,26 @@
+import { PassThrough } from 'node:stream'
+import type { FastifyReply } from 'fastify'
 import { Type } from '@sinclair/typebox'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { errors } from '../../errors.js'
 import type { RequestFilter } from '../../harness/journal.js'
-import { MatchError } from '../../harness/match.js'
+import { compileMatch, MatchError } from '../../harness/match.js'
 import { ErrorSchema } from '../../schemas/error.js'
-import { JournalEntrySchema, RemovedSchema, type RequestQuery, RequestQuerySchema } from '../../schemas/harness.js'
+import {
+  type JournalEntry,
+  JournalEntrySchema,
+  RemovedSchema,
+  type RequestQuery,
+  RequestQuerySchema,
+  RequestStreamQuerySchema
+} from '../../schemas/harness.js'
 
 const admin = { access: 'admin' } as const
+
+/** A stream whose client reads slower than this is dropped: it reconnects and catches up from the journal. */
+const MAX_UNREAD_STREAM_BYTES = 1024 * 1024
+/** A comment line this often keeps proxies from closing an idle stream. */
+const KEEP_ALIVE_MS = 15_000
 
 /** The request journal (src/harness): what clients sent to the Losant routes, newest first. */
 const requestRoutes: FastifyPluginAsyncTypebox = async (app) => {
@@ -31,6 +45,54 @@ const requestRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
     config: { policy: admin }
   }, async (request) => ({ success: true as const, removed: badGlobAs400(() => journal.remove(toFilter(request.query))) }))
+
+  const streams = new Set<PassThrough>()
+  // An open stream would keep the server from closing: they end first.
+  app.addHook('preClose', async () => {
+    for (const stream of streams) stream.end()
+  })
+
+  app.get('/requests/stream', {
+    schema: {
+      summary: 'The request journal, live: server-sent events, one `request` event per recorded request that matches the filters (id: the entry\'s id; data: the entry as GET /_emulator/requests lists it); with `after` or Last-Event-ID, the matching entries still kept past that id come first',
+      tags: ['control'],
+      querystring: RequestStreamQuerySchema,
+      response: { 400: ErrorSchema, 401: ErrorSchema }
+    },
+    config: { policy: admin }
+  }, async (request, reply) => {
+    const filter = toFilter(request.query)
+    const matches = badGlobAs400(() => compileMatch(filter))
+    const stream = new PassThrough()
+    const send = (entry: JournalEntry): void => {
+      if (!matches({ method: entry.method, path: entry.path, instanceId: entry.instanceId, orgId: entry.orgId })) return
+      stream.write(`id: ${entry.id}\nevent: request\ndata: ${JSON.stringify(entry)}\n\n`)
+      if (stream.writableLength > MAX_UNREAD_STREAM_BYTES) stream.destroy()
+    }
+    // The first bytes (the client sees the stream open), and the delay before an EventSource reconnects.
+    stream.write('retry: 1000\n\n')
+    const lastEventId = request.headers['last-event-id']
+    const after = typeof lastEventId === 'string' && /^[0-9]{1,16}$/.test(lastEventId) ? lastEventId : request.query.after
+    if (after !== undefined) {
+      for (const entry of journal.list(filter).reverse()) if (entry.id > Number(after)) send(entry)
+    }
+    const unsubscribe = journal.subscribe(send)
+    const keepAlive = setInterval(() => stream.write(': keep-alive\n\n'), KEEP_ALIVE_MS)
+    streams.add(stream)
+    stream.once('close', () => {
+      unsubscribe()
+      clearInterval(keepAlive)
+      streams.delete(stream)
+    })
+    reply.raw.once('close', () => stream.destroy())
+    // Untyped: the response schemas describe the errors; a stream is sent as it is.
+    return (reply as FastifyReply)
+      .header('content-type', 'text/event-stream; charset=utf-8')
+      .header('cache-control', 'no-store')
+      // nginx would otherwise hold the events in its buffer.
+      .header('x-accel-buffering', 'no')
+      .send(stream)
+  })
 }
 
 function toFilter (query: RequestQuery): RequestFilter {
