@@ -1,0 +1,195 @@
+import type { ButtonHTMLAttributes, ComponentChildren, JSX } from 'preact'
+import { useCallback, useEffect, useRef, useState } from 'preact/hooks'
+import { ApiError } from './api.js'
+
+/** What an action says when it ends: the server's message when it failed. */
+export interface Outcome { ok: boolean, text: string }
+
+/** Why something failed, as the server said it (`400 Validation: email is required`). */
+export function describeError (error: unknown): string {
+  if (error instanceof ApiError) return error.status === 0 ? error.message : `${error.status} ${error.type}: ${error.message}`
+  return error instanceof Error ? error.message : String(error)
+}
+
+/**
+ * One action's state: `busy` while it runs, then its outcome. A second run while one is
+ * running is ignored (a double click sends one request).
+ */
+export function useAction (): {
+  busy: boolean
+  outcome: Outcome | undefined
+  run: (work: () => Promise<string | undefined | void>) => Promise<boolean>
+  clear: () => void
+} {
+  const [busy, setBusy] = useState(false)
+  const [outcome, setOutcome] = useState<Outcome>()
+  const running = useRef(false)
+  const mounted = useRef(true)
+  useEffect(() => () => { mounted.current = false }, [])
+  const run = useCallback(async (work: () => Promise<string | undefined | void>) => {
+    if (running.current) return false
+    running.current = true
+    setBusy(true)
+    setOutcome(undefined)
+    try {
+      const text = await work()
+      if (mounted.current) setOutcome(text === undefined ? undefined : { ok: true, text })
+      return true
+    } catch (error) {
+      if (mounted.current) setOutcome({ ok: false, text: describeError(error) })
+      return false
+    } finally {
+      running.current = false
+      if (mounted.current) setBusy(false)
+    }
+  }, [])
+  return { busy, outcome, run, clear: useCallback(() => setOutcome(undefined), []) }
+}
+
+type ButtonProps = Omit<ButtonHTMLAttributes<HTMLButtonElement>, 'onClick' | 'type'> & {
+  busy?: boolean
+  /** Shown instead of the label while the action runs. */
+  busyLabel?: string
+  onClick?: () => unknown
+  variant?: 'primary' | 'danger' | 'plain'
+  type?: 'button' | 'submit'
+  children: ComponentChildren
+}
+
+/** A real button; while its action runs it says so and ignores clicks, but keeps its focus. */
+export function Button ({ busy = false, busyLabel, onClick, variant = 'plain', type = 'button', children, ...rest }: ButtonProps): JSX.Element {
+  return (
+    <button
+      {...rest}
+      type={type}
+      class={`button ${variant}`}
+      aria-busy={busy}
+      aria-disabled={busy}
+      onClick={(event) => {
+        if (busy) {
+          event.preventDefault()
+          return
+        }
+        onClick?.()
+      }}
+    >
+      {busy && <span class='spinner' aria-hidden='true' />}
+      {busy && busyLabel !== undefined ? busyLabel : children}
+    </button>
+  )
+}
+
+/** An action's outcome: an alert when it failed (the server's message), a status line when it worked. */
+export function OutcomeText ({ outcome }: { outcome: Outcome | undefined }): JSX.Element {
+  return (
+    <>
+      <p role='alert' class='outcome error'>{outcome?.ok === false ? outcome.text : ''}</p>
+      <p role='status' class='outcome ok'>{outcome?.ok === true ? outcome.text : ''}</p>
+    </>
+  )
+}
+
+export interface Loaded<T> {
+  data: T | undefined
+  error: string | undefined
+  loading: boolean
+  reload: () => Promise<void>
+}
+
+/** Data read from the server: loaded again when `key` changes, or on `reload()`. */
+export function useLoad<T> (load: () => Promise<T>, key: string): Loaded<T> {
+  const [state, setState] = useState<{ data?: T, error?: string, loading: boolean }>({ loading: true })
+  const generation = useRef(0)
+  const reload = useCallback(async () => {
+    const mine = ++generation.current
+    setState((previous) => ({ ...previous, loading: true }))
+    try {
+      const data = await load()
+      if (mine === generation.current) setState({ data, loading: false })
+    } catch (error) {
+      if (mine === generation.current) setState((previous) => ({ data: previous.data, error: describeError(error), loading: false }))
+    }
+    // `load` is a new closure each render; `key` says when what it loads changes.
+  }, [key])
+  useEffect(() => {
+    reload().catch(() => {})
+    return () => { generation.current++ }
+  }, [reload])
+  return { data: state.data, error: state.error, loading: state.loading, reload }
+}
+
+/** A screen's title, focused when the screen opens (keyboard and screen-reader users land on it). */
+export function ScreenTitle ({ children }: { children: ComponentChildren }): JSX.Element {
+  const ref = useRef<HTMLHeadingElement>(null)
+  useEffect(() => { ref.current?.focus() }, [])
+  return <h1 tabIndex={-1} ref={ref}>{children}</h1>
+}
+
+/** Loading and load errors of a screen's data. */
+export function LoadState ({ loaded, what }: { loaded: Loaded<unknown>, what: string }): JSX.Element | null {
+  if (loaded.error !== undefined) return <p role='alert' class='outcome error'>Could not load {what}: {loaded.error}</p>
+  if (loaded.loading && loaded.data === undefined) return <p role='status' class='muted'><span class='spinner' aria-hidden='true' />Loading {what}…</p>
+  return null
+}
+
+/** Asks before a destructive action, in a modal dialog; answers true to go on. */
+export function useConfirm (): [(question: string, confirmLabel: string) => Promise<boolean>, JSX.Element] {
+  const dialog = useRef<HTMLDialogElement>(null)
+  const [text, setText] = useState({ question: '', confirmLabel: '' })
+  const resolver = useRef<((answer: boolean) => void) | undefined>(undefined)
+  const ask = useCallback(async (question: string, confirmLabel: string) => {
+    setText({ question, confirmLabel })
+    dialog.current?.showModal()
+    return await new Promise<boolean>((resolve) => { resolver.current = resolve })
+  }, [])
+  const answer = (value: boolean): void => {
+    dialog.current?.close()
+    resolver.current?.(value)
+    resolver.current = undefined
+  }
+  const element = (
+    <dialog ref={dialog} aria-labelledby='confirm-question' onCancel={() => answer(false)}>
+      <p id='confirm-question'>{text.question}</p>
+      <div class='row'>
+        <Button variant='danger' onClick={() => answer(true)}>{text.confirmLabel}</Button>
+        <Button onClick={() => answer(false)} autofocus>Cancel</Button>
+      </div>
+    </dialog>
+  )
+  return [ask, element]
+}
+
+/**
+ * Copies text to the clipboard. `navigator.clipboard` exists only in a secure context
+ * (https, or localhost); elsewhere (a proxy on a LAN address) the text is selected for Ctrl+C.
+ */
+export function CopyButton ({ text, label }: { text: string, label: string }): JSX.Element {
+  const [done, setDone] = useState<string>()
+  const copy = async (): Promise<void> => {
+    try {
+      await navigator.clipboard.writeText(text)
+      setDone('Copied')
+    } catch {
+      setDone('Copying is not allowed here: select the text and press Ctrl+C')
+    }
+  }
+  return (
+    <span class='copy'>
+      <Button onClick={copy}>{label}</Button>
+      <span role='status' class='muted'>{done ?? ''}</span>
+    </span>
+  )
+}
+
+/** A labelled form field: the label wraps the control, so the name is always attached. */
+export function Field ({ label, hint, children }: { label: string, hint?: string, children: ComponentChildren }): JSX.Element {
+  return (
+    <div class='field'>
+      <label>
+        <span class='label'>{label}</span>
+        {children}
+      </label>
+      {hint !== undefined && <span class='hint'>{hint}</span>}
+    </div>
+  )
+}

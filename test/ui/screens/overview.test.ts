@@ -1,0 +1,74 @@
+import assert from 'node:assert/strict'
+import { readFile } from 'node:fs/promises'
+import { after, before, describe, test } from 'node:test'
+import type { Browser } from 'playwright-core'
+import { assertAccessible, launchBrowser, openUi, screenshotPath, seedWith, waitForText } from '../support.js'
+
+describe('UI: overview', () => {
+  let browser: Browser
+  before(async () => { browser = await launchBrowser() })
+  after(async () => await browser.close())
+
+  test('GET / leads to the page; it shows the counts the API has, and passes axe', async (t) => {
+    const { emulator, page } = await openUi(t, browser, { seed: seedWith([{ email: 'ann@example.com', role: 'view' }, { email: 'bob@example.com', role: 'edit' }]) })
+    await emulator.setClock({ offsetMs: 2 * 24 * 3600 * 1000 })
+    await page.goto(`${emulator.url}/`)
+    assert.equal(new URL(page.url()).pathname, '/_emulator/ui/')
+    await page.getByRole('heading', { level: 1, name: 'Overview' }).waitFor()
+    const counts = page.getByRole('definition')
+    await waitForText(page.getByRole('main'), 'Invites2')
+    const overview = await (await fetch(`${emulator.url}/_emulator/overview`)).json()
+    const text = await page.getByRole('main').textContent() ?? ''
+    for (const [label, value] of [['Instances', overview.counts.instances], ['Organizations', overview.counts.orgs], ['Invites', overview.counts.invites], ['Outbox messages', overview.counts.outbox], ['Active faults', overview.counts.faults]]) {
+      assert.ok(text.includes(`${label}${value}`), `${label} ${value} in ${text}`)
+    }
+    assert.ok(text.includes(`Version${overview.version}`))
+    assert.ok(text.includes('in memory'))
+    assert.ok(text.includes('Offset from real time+2 d'), text)
+    assert.ok(await counts.count() > 5)
+    await assertAccessible(page, 'overview')
+    await page.screenshot({ path: screenshotPath('ui-overview.png') })
+  })
+
+  test('reset asks first, then the API answers the seed again', async (t) => {
+    const { emulator, page, uiUrl } = await openUi(t, browser, { seed: seedWith() })
+    await fetch(`${emulator.url}/_emulator/instances`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"name":"Extra"}' })
+    await page.goto(uiUrl)
+    await page.getByRole('button', { name: 'Reset…' }).click()
+    const dialog = page.getByRole('dialog')
+    await waitForText(dialog, 'Reset the emulator?')
+    await assertAccessible(page, 'overview, reset dialog')
+    await dialog.getByRole('button', { name: 'Cancel' }).click()
+    assert.equal((await (await fetch(`${emulator.url}/_emulator/instances`)).json()).length, 2, 'cancel changes nothing')
+
+    await page.getByRole('button', { name: 'Reset…' }).click()
+    await dialog.getByRole('button', { name: 'Reset', exact: true }).click()
+    await waitForText(page.getByRole('status').filter({ hasText: 'reset' }), 'The emulator was reset.')
+    const instances = await (await fetch(`${emulator.url}/_emulator/instances`)).json()
+    assert.deepEqual(instances.map((i: { name: string }) => i.name), ['Dev'])
+    await waitForText(page.getByRole('main'), 'Instances1')
+  })
+
+  test('download snapshot saves the state; upload replaces it, and a bad file shows the server\'s error', async (t) => {
+    const { emulator, page, uiUrl } = await openUi(t, browser, { seed: seedWith([{ email: 'ann@example.com', role: 'view' }]) }, { acceptDownloads: true })
+    await page.goto(uiUrl)
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download snapshot' }).click()])
+    const saved = JSON.parse(await readFile(await download.path(), 'utf8'))
+    assert.deepEqual(saved, await (await fetch(`${emulator.url}/_emulator/snapshot`)).json())
+    await waitForText(page.getByRole('status').filter({ hasText: 'Snapshot' }), 'Snapshot downloaded')
+
+    const replacement = { instances: [{ id: 'aaaaaaaaaaaaaaaaaaaaaaaa', name: 'Uploaded', orgs: [] }] }
+    await page.getByLabel('Upload snapshot').setInputFiles({ name: 'good.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(replacement)) })
+    await waitForText(page.getByRole('status').filter({ hasText: 'good.json' }), 'Snapshot good.json loaded')
+    assert.deepEqual((await (await fetch(`${emulator.url}/_emulator/instances`)).json()).map((i: { name: string }) => i.name), ['Uploaded'])
+
+    const bad = '{"instances":[{"id":"nope"}]}'
+    const expected = await (await fetch(`${emulator.url}/_emulator/snapshot`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: bad })).json()
+    await page.getByLabel('Upload snapshot').setInputFiles({ name: 'bad.json', mimeType: 'application/json', buffer: Buffer.from(bad) })
+    const alert = await waitForText(page.getByRole('alert').filter({ hasText: expected.message }), expected.message)
+    assert.equal(alert, `400 ${expected.type}: ${expected.message}`)
+    await page.getByLabel('Upload snapshot').setInputFiles({ name: 'not-json.json', mimeType: 'application/json', buffer: Buffer.from('{"instances": [') })
+    await waitForText(page.getByRole('alert').filter({ hasText: 'JSON' }), '400 Validation: Request body is not valid JSON')
+    assert.deepEqual((await (await fetch(`${emulator.url}/_emulator/instances`)).json()).map((i: { name: string }) => i.name), ['Uploaded'], 'a bad file changes nothing')
+  })
+})

@@ -1,0 +1,167 @@
+import assert from 'node:assert/strict'
+import { spawnSync } from 'node:child_process'
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import type { TestContext } from 'node:test'
+import { fileURLToPath } from 'node:url'
+import losant from 'losant-rest'
+import { type Browser, type BrowserContextOptions, chromium, type Locator, type Page } from 'playwright-core'
+import { type RunningEmulator, type StartOptions, startEmulator } from '../../src/index.js'
+
+/**
+ * The browser tests: Debian's Chromium driven by playwright-core, against a real emulator
+ * on port 0. `npm test` (scripts/run-tests.mjs) says when they cannot run; CI installs
+ * the browser and requires them.
+ */
+export const CHROME_PATH = process.env.CHROME_PATH ?? '/usr/bin/chromium-headless-shell'
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url))
+
+/**
+ * dist/ui built from the current src/ui: built here when older than any source file (a
+ * single test file run by hand); `npm test` builds it once before every file runs.
+ */
+export function ensureUiBuilt (): void {
+  const built = join(ROOT, 'dist', 'ui', 'app.js')
+  const newestSource = Math.max(...listFiles(join(ROOT, 'src', 'ui')).map((file) => statSync(file).mtimeMs))
+  if (existsSync(built) && statSync(built).mtimeMs >= newestSource) return
+  const run = spawnSync(process.execPath, [join(ROOT, 'scripts', 'build-ui.mjs')], { encoding: 'utf8', timeout: 60_000 })
+  if (run.status !== 0) throw new Error(`scripts/build-ui.mjs failed: ${run.stderr}`)
+}
+
+function listFiles (dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) =>
+    entry.isDirectory() ? listFiles(join(dir, entry.name)) : [join(dir, entry.name)])
+}
+
+export async function launchBrowser (): Promise<Browser> {
+  if (!existsSync(CHROME_PATH)) {
+    throw new Error(`no Chromium at ${CHROME_PATH}: install it (apt-get install -y --no-install-recommends chromium-headless-shell) or set CHROME_PATH`)
+  }
+  ensureUiBuilt()
+  return await chromium.launch({
+    executablePath: CHROME_PATH,
+    // As root Chromium needs --no-sandbox. This machine's network is closed: without the
+    // background-networking flags Chromium keeps trying to reach Google's hosts.
+    args: [
+      ...(process.getuid?.() === 0 ? ['--no-sandbox'] : []),
+      '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync', '--disable-default-apps'
+    ]
+  })
+}
+
+export interface UiSession {
+  emulator: RunningEmulator
+  page: Page
+  /** Every URL the page requested. */
+  requested: string[]
+  /** `http://127.0.0.1:<port>/_emulator/ui/` */
+  uiUrl: string
+}
+
+/**
+ * A new emulator (options as `startEmulator`'s) and a new page in a new browser context,
+ * both closed when the test ends. The test fails if the page threw, or requested anything
+ * from another origin (the UI loads nothing from a CDN).
+ */
+export async function openUi (t: TestContext, browser: Browser, options: StartOptions = {}, contextOptions: BrowserContextOptions = {}): Promise<UiSession> {
+  const emulator = await startEmulator(options)
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, ...contextOptions })
+  context.setDefaultTimeout(10_000)
+  const page = await context.newPage()
+  const errors: string[] = []
+  const requested: string[] = []
+  page.on('pageerror', (error) => errors.push(error.message))
+  page.on('request', (request) => requested.push(request.url()))
+  t.after(async () => {
+    await context.close()
+    await emulator.stop()
+  })
+  t.after(() => {
+    assert.deepEqual(errors, [], 'the page threw')
+    const origin = new URL(emulator.url).origin
+    assert.deepEqual(requested.filter((url) => !url.startsWith(`${origin}/`) && !url.startsWith('data:') && !url.startsWith('blob:')), [], 'requests to another origin')
+  })
+  return { emulator, page, requested, uiUrl: `${emulator.url}/_emulator/ui/` }
+}
+
+/** Waits until the locator's text contains `text` (playwright-core has no `expect`). */
+export async function waitForText (locator: Locator, text: string | RegExp, timeout = 10_000): Promise<string> {
+  const deadline = Date.now() + timeout
+  let last = ''
+  for (;;) {
+    last = (await locator.first().textContent({ timeout: Math.max(1, deadline - Date.now()) }).catch(() => null)) ?? ''
+    if (typeof text === 'string' ? last.includes(text) : text.test(last)) return last
+    if (Date.now() > deadline) throw new Error(`waited ${timeout} ms for ${String(text)}; the text was: ${JSON.stringify(last.slice(0, 500))}`)
+    await new Promise((resolve) => setTimeout(resolve, 50))
+  }
+}
+
+// ---- accessibility ----------------------------------------------------------------
+
+const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8')
+
+interface AxeViolation { id: string, impact: string | null, help: string, nodes: Array<{ target: unknown, failureSummary?: string }> }
+
+/**
+ * axe-core on the page as it is now, in the light and the dark theme: no serious or
+ * critical violation (WCAG 2 A and AA rules, colour contrast among them).
+ */
+export async function assertAccessible (page: Page, screen: string): Promise<void> {
+  for (const colorScheme of ['light', 'dark'] as const) {
+    await page.emulateMedia({ colorScheme })
+    if (await page.evaluate('typeof window.axe') === 'undefined') await page.addScriptTag({ content: axeSource })
+    const violations = await page.evaluate(`axe.run(document, { resultTypes: ['violations'] }).then((r) => r.violations.map((v) => ({
+      id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.slice(0, 5).map((n) => ({ target: n.target, failureSummary: n.failureSummary }))
+    })))`) as AxeViolation[]
+    const serious = violations.filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    assert.deepEqual(serious, [], `${screen} (${colorScheme}): ${JSON.stringify(serious, null, 2)}`)
+  }
+  await page.emulateMedia({ colorScheme: null })
+}
+
+// ---- the official client, as a user's app would call the emulator ---------------
+
+/** The query losant-rest's generated methods add to every request. */
+const GENERATED_QUERY = { _actions: false, _links: true, _embedded: true }
+
+export interface LosantCaller {
+  listInvites: (instanceId: string, orgId: string, params?: Record<string, string>) => Promise<{ count: number, items: Array<{ id: string, email: string, role: string }> }>
+  postInvite: (instanceId: string, orgId: string, invite: { email: string, role: string }) => Promise<unknown>
+}
+
+/** losant-rest's client with a token of `scope`, calling exactly as its generated methods do. */
+export async function losantClient (emulator: RunningEmulator, scope = ['all.Instance']): Promise<LosantCaller> {
+  const { token } = await emulator.mintToken({ scope })
+  const client = losant.createClient({ url: emulator.url, accessToken: token })
+  const path = (instanceId: string, orgId: string): string => `/instances/${instanceId}/orgs/${orgId}/invites`
+  return {
+    listInvites: async (instanceId, orgId, params = {}) =>
+      await client.request({ method: 'GET', url: path(instanceId, orgId), data: {}, headers: {}, params: { ...GENERATED_QUERY, ...params } }),
+    postInvite: async (instanceId, orgId, invite) =>
+      await client.request({ method: 'POST', url: path(instanceId, orgId), data: invite, headers: {}, params: GENERATED_QUERY })
+  }
+}
+
+// ---- fixtures ---------------------------------------------------------------------
+
+export const INSTANCE_ID = '575ec8687ae143cd83dc4a97'
+export const ORG_ID = '575ec8687ae143cd83dc4a98'
+
+/** One instance `Dev` with one org `Acme`, and the given invites. */
+export function seedWith (invites: Array<{ email: string, role: string, inviteDate?: string }> = []): NonNullable<StartOptions['seed']> {
+  return { instances: [{ id: INSTANCE_ID, name: 'Dev', orgs: [{ id: ORG_ID, name: 'Acme', invites: invites as never }] }] }
+}
+
+/**
+ * Where the screenshots go: docs/ when UPDATE_SCREENSHOTS=1 (the README shows them),
+ * else a temporary folder (they are still made, so the code that makes them runs).
+ */
+export function screenshotPath (name: string): string {
+  const dir = process.env.UPDATE_SCREENSHOTS === '1' ? join(ROOT, 'docs') : join(tmpdir(), 'losant-emulator-screenshots')
+  mkdirSync(dir, { recursive: true })
+  return join(dir, name)
+}
