@@ -3,8 +3,9 @@
 #   docker run --rm -p 8080:8080 -v emulator-data:/data losant-invites-emulator
 # The README's "Docker" section lists every environment variable the server reads.
 
-# ---- build: better-sqlite3's native addon, TypeScript to dist/ and the bundled server
-#      (dist/server.mjs, .cjs and its V8 code cache), then production deps only
+# ---- build: better-sqlite3's native addon, TypeScript to dist/, the bundled server
+#      (dist/server.mjs, .cjs and its V8 code cache) and the web UI (dist/ui), then
+#      production deps only
 FROM node:20-bookworm-slim AS build
 
 # node-gyp's toolchain, for when better-sqlite3 has no prebuilt binary to download
@@ -26,7 +27,7 @@ RUN --mount=type=cache,target=/root/.npm \
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 COPY bin ./bin
-COPY scripts/build.mjs scripts/bundle.mjs scripts/node-flags.mjs ./scripts/
+COPY scripts/build.mjs scripts/bundle.mjs scripts/node-flags.mjs scripts/build-ui.mjs ./scripts/
 # Then drop dev dependencies, and all of better-sqlite3 but its lib/ and compiled addon
 # (its sources and objects are ~25 MB); the last line proves the addon still loads.
 RUN npm run build \
@@ -37,8 +38,9 @@ RUN npm run build \
   && cd /app \
   && node -e "new (require('better-sqlite3'))(':memory:').prepare('select 1').get()"
 
-# ---- runtime: the bundled server, the healthcheck and production node_modules (the bundle
-#      loads better-sqlite3 and the docs page's static files from there), as the user `node`
+# ---- runtime: the bundled server, the web UI's files, the healthcheck and production
+#      node_modules (the bundle loads better-sqlite3 and the docs page's static files from
+#      there), as the user `node`
 FROM node:20-bookworm-slim AS runtime
 
 ENV NODE_ENV=production \

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // `npm run build`: compiles src/ to dist/src/ (tsc: the programmatic API), bundles the
-// server (scripts/bundle.mjs), then records the fingerprint of what it was built from.
+// server (scripts/bundle.mjs), builds the web UI into dist/ui (scripts/build-ui.mjs), then
+// records the fingerprint of what it was built from.
 //
 //   node scripts/build.mjs               build (npm run build, npm ci's `prepare`, the image)
 //   node scripts/build.mjs --if-changed  build only when the fingerprint differs from the last
@@ -20,8 +21,8 @@ import { parseArgs } from 'node:util'
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
 const STAMP = join(ROOT, 'dist', '.build-fingerprint')
 const INPUT_FOLDERS = ['src']
-const INPUT_FILES = ['scripts/build.mjs', 'scripts/bundle.mjs', 'scripts/node-flags.mjs', 'tsconfig.json', 'tsconfig.build.json', 'package.json', 'package-lock.json']
-const OUTPUTS = ['dist/src/index.js', 'dist/src/server.js', 'dist/server.mjs', 'dist/server.cjs', 'dist/server.cjs.cache']
+const INPUT_FILES = ['scripts/build.mjs', 'scripts/bundle.mjs', 'scripts/node-flags.mjs', 'scripts/build-ui.mjs', 'tsconfig.json', 'tsconfig.build.json', 'package.json', 'package-lock.json']
+const OUTPUTS = ['dist/src/index.js', 'dist/src/server.js', 'dist/server.mjs', 'dist/server.cjs', 'dist/server.cjs.cache', 'dist/ui/index.html', 'dist/ui/app.js', 'dist/ui/app.css']
 
 function filesUnder (folder) {
   return readdirSync(join(ROOT, folder), { withFileTypes: true, recursive: true })
@@ -57,4 +58,5 @@ if (values['if-changed']) {
 rmSync(STAMP, { force: true })
 run([join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'])
 run([join(ROOT, 'scripts', 'bundle.mjs')])
+run([join(ROOT, 'scripts', 'build-ui.mjs')])
 writeFileSync(STAMP, current)

@@ -5,6 +5,8 @@
 # Runs the image with host networking on a free loopback port, examples/seed.json mounted
 # as LOSANT_EMULATOR_SEED and a named volume on /data, then checks that:
 #   - the seed's static token lists the seeded invites;
+#   - the web UI is served: GET / redirects to _emulator/ui/, which answers the page, and
+#     its script loads;
 #   - an invite POSTed before a restart (stop + start, then a new container on the same
 #     volume) is still there after it, and the seed is not applied twice;
 #   - examples/list-invites.mjs (the compose example's client) prints the invites;
@@ -106,6 +108,14 @@ podman healthcheck run "$NAME" >/dev/null 2>&1 || fail "the image's HEALTHCHECK 
 step "HEALTHCHECK healthy on port $PORT"
 got=$(list) || exit 1
 expect "seeded invites" "$got" "ann@example.com,bob@example.com,cy@example.com"
+
+got=$(curl -sS -m 5 -o /dev/null -w '%{http_code} %{redirect_url}' "$URL/") || fail "GET /"
+expect "GET / redirects to the web UI" "$got" "302 $URL/_emulator/ui/"
+page=$(curl -sS -m 5 -w '\n%{http_code} %{content_type}' "$URL/_emulator/ui/") || fail "GET /_emulator/ui/"
+expect "GET /_emulator/ui/" "${page##*$'\n'}" "200 text/html; charset=utf-8"
+printf '%s' "$page" | grep -q '<script type="module" src="./app.js">' || fail "/_emulator/ui/ is not the UI's page: ${page:0:300}"
+got=$(curl -sS -m 5 -o /dev/null -w '%{http_code} %{content_type}' "$URL/_emulator/ui/app.js") || fail "GET /_emulator/ui/app.js"
+expect "the UI's script" "$got" "200 application/javascript; charset=utf-8"
 
 code=$(curl -sS -m 5 -o /dev/null -w '%{http_code}' -X POST "$INVITES" -H "Authorization: Bearer $TOKEN" \
   -H 'content-type: application/json' -d '{"email":"dee@example.com","role":"view"}') || fail "POST $INVITES"

@@ -96,18 +96,22 @@ export interface Loaded<T> {
   reload: () => Promise<void>
 }
 
-/** Data read from the server: loaded again when `key` changes, or on `reload()`. */
+/**
+ * Data read from the server: loaded again when `key` changes (what was shown for another
+ * key goes at once), or on `reload()` (what is shown stays until the new answer).
+ */
 export function useLoad<T> (load: () => Promise<T>, key: string): Loaded<T> {
-  const [state, setState] = useState<{ data?: T, error?: string, loading: boolean }>({ loading: true })
+  const [state, setState] = useState<{ key: string, data?: T, error?: string, loading: boolean }>({ key, loading: true })
   const generation = useRef(0)
   const reload = useCallback(async () => {
     const mine = ++generation.current
-    setState((previous) => ({ ...previous, loading: true }))
+    const kept = (previous: typeof state): T | undefined => previous.key === key ? previous.data : undefined
+    setState((previous) => ({ key, data: kept(previous), loading: true }))
     try {
       const data = await load()
-      if (mine === generation.current) setState({ data, loading: false })
+      if (mine === generation.current) setState({ key, data, loading: false })
     } catch (error) {
-      if (mine === generation.current) setState((previous) => ({ data: previous.data, error: describeError(error), loading: false }))
+      if (mine === generation.current) setState((previous) => ({ key, data: kept(previous), error: describeError(error), loading: false }))
     }
     // `load` is a new closure each render; `key` says when what it loads changes.
   }, [key])
@@ -115,7 +119,8 @@ export function useLoad<T> (load: () => Promise<T>, key: string): Loaded<T> {
     reload().catch(() => {})
     return () => { generation.current++ }
   }, [reload])
-  return { data: state.data, error: state.error, loading: state.loading, reload }
+  const current = state.key === key
+  return { data: current ? state.data : undefined, error: current ? state.error : undefined, loading: state.loading || !current, reload }
 }
 
 /** A screen's title, focused when the screen opens (keyboard and screen-reader users land on it). */

@@ -121,7 +121,7 @@ function AddFault ({ onAdded }: { onAdded: () => Promise<void> }): JSX.Element {
       <fieldset>
         <legend>Which requests</legend>
         <Field label='Method'>
-          <select name='method' defaultValue=''>
+          <select name='method'>
             <option value=''>Any</option>
             {METHODS.map((method) => <option key={method} value={method}>{method}</option>)}
           </select>

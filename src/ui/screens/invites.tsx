@@ -99,23 +99,23 @@ export function InvitesScreen ({ instanceId, orgId, query }: { instanceId: strin
         }}
       >
         <Field label='Filter on'>
-          <select name='filterField' defaultValue={view.filterField}>
-            <option value='email'>Email</option>
-            <option value='role'>Role</option>
+          <select name='filterField'>
+            <option value='email' selected={view.filterField === 'email'}>Email</option>
+            <option value='role' selected={view.filterField === 'role'}>Role</option>
           </select>
         </Field>
         <Field label='Filter' hint='a glob: * any run, ? one character, [abc], {a,b}'>
           <input name='filter' defaultValue={view.filter} spellcheck={false} />
         </Field>
         <Field label='Sort by'>
-          <select name='sortField' defaultValue={view.sortField}>
-            {SORT_FIELDS.map((field) => <option key={field} value={field}>{SORT_LABELS[field]}</option>)}
+          <select name='sortField'>
+            {SORT_FIELDS.map((field) => <option key={field} value={field} selected={view.sortField === field}>{SORT_LABELS[field]}</option>)}
           </select>
         </Field>
         <Field label='Direction'>
-          <select name='sortDirection' defaultValue={view.sortDirection}>
-            <option value='desc'>Descending</option>
-            <option value='asc'>Ascending</option>
+          <select name='sortDirection'>
+            <option value='desc' selected={view.sortDirection === 'desc'}>Descending</option>
+            <option value='asc' selected={view.sortDirection === 'asc'}>Ascending</option>
           </select>
         </Field>
         <div class='row'><Button type='submit'>Apply</Button></div>
@@ -142,9 +142,11 @@ export function InvitesScreen ({ instanceId, orgId, query }: { instanceId: strin
                   <td>{invite.role}</td>
                   <td>{dateTime(invite.inviteDate)}</td>
                   <td>{invite.hasExpired ? <span class='badge expired'>Expired</span> : `until ${dateTime(new Date(Date.parse(invite.inviteDate) + invite.ttl).toISOString())}`}</td>
-                  <td class='row'>
-                    <Button busy={busyRow === invite.id && rowAction.busy} onClick={async () => await resend(invite)} aria-label={`Resend the invite to ${invite.email}`}>Resend</Button>
-                    <Button variant='danger' busy={busyRow === invite.id && rowAction.busy} onClick={async () => await remove(invite)} aria-label={`Delete the invite to ${invite.email}`}>Delete</Button>
+                  <td>
+                    <div class='row'>
+                      <Button busy={busyRow === invite.id && rowAction.busy} onClick={async () => await resend(invite)} aria-label={`Resend the invite to ${invite.email}`}>Resend</Button>
+                      <Button variant='danger' busy={busyRow === invite.id && rowAction.busy} onClick={async () => await remove(invite)} aria-label={`Delete the invite to ${invite.email}`}>Delete</Button>
+                    </div>
                   </td>
                 </tr>
               ))}

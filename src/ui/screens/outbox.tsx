@@ -92,7 +92,7 @@ function Message ({ message }: { message: OutboxMessageBody }): JSX.Element {
         <dt>Link token</dt><dd><code class='token'>{message.token}</code></dd>
       </dl>
       <div class='row'>
-        <Button onClick={view} busy={action.busy} aria-label={label('View')}>View invite</Button>
+        <Button onClick={view} busy={action.busy} aria-label={label('View')}>View</Button>
         <Button variant='primary' onClick={async () => await decide(true)} busy={action.busy} aria-label={label('Accept')}>Accept</Button>
         <Button onClick={async () => await decide(false)} busy={action.busy} aria-label={label('Reject')}>Reject</Button>
       </div>

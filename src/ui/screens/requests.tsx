@@ -83,9 +83,9 @@ export function RequestsScreen ({ query }: { query: URLSearchParams }): JSX.Elem
         }}
       >
         <Field label='Method'>
-          <select name='method' defaultValue={filter.method ?? ''}>
+          <select name='method'>
             <option value=''>Any</option>
-            {METHODS.map((method) => <option key={method} value={method}>{method}</option>)}
+            {METHODS.map((method) => <option key={method} value={method} selected={filter.method?.toUpperCase() === method}>{method}</option>)}
           </select>
         </Field>
         <Field label='Path' hint='a glob: * crosses /'><input name='path' defaultValue={filter.path ?? ''} spellcheck={false} /></Field>

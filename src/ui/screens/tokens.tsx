@@ -52,7 +52,7 @@ export function TokensScreen (): JSX.Element {
             <Field label='Other scopes' hint='space or comma separated'><input name='otherScopes' spellcheck={false} /></Field>
           </fieldset>
           <Field label='Instance' hint='a token with an instance works on that instance only'>
-            <select name='instanceId' defaultValue=''>
+            <select name='instanceId'>
               <option value=''>Any instance</option>
               {(instances.data ?? []).map((instance) => <option key={instance.id} value={instance.id}>{instance.name} ({instance.id})</option>)}
             </select>

@@ -1,0 +1,126 @@
+import assert from 'node:assert/strict'
+import { after, before, describe, test } from 'node:test'
+import type { Browser, Page } from 'playwright-core'
+import { assertAccessible, INSTANCE_ID, launchBrowser, losantClient, openUi, ORG_ID, screenshotPath, seedWith, waitForText } from '../support.js'
+
+/** The emails in the table, top to bottom. */
+async function shownEmails (page: Page): Promise<string[]> {
+  const rows = page.getByRole('table').getByRole('row')
+  const emails: string[] = []
+  for (const row of await rows.all()) {
+    const cells = row.getByRole('cell')
+    if (await cells.count() > 0) emails.push(await cells.first().innerText())
+  }
+  return emails
+}
+
+const invitesUrl = (uiUrl: string, query = ''): string => `${uiUrl}#/orgs/${INSTANCE_ID}/${ORG_ID}${query}`
+
+describe('UI: invites of an org', () => {
+  let browser: Browser
+  before(async () => { browser = await launchBrowser() })
+  after(async () => await browser.close())
+
+  test('lists the invites with expired ones marked; invite someone, and the official client lists them', async (t) => {
+    const { emulator, page, uiUrl } = await openUi(t, browser, {
+      seed: seedWith([
+        { email: 'ann@example.com', role: 'view' },
+        { email: 'bob@example.com', role: 'admin' },
+        { email: 'old@example.org', role: 'edit', inviteDate: '2024-01-01T00:00:00.000Z' }
+      ])
+    })
+    const client = await losantClient(emulator)
+    await page.goto(invitesUrl(uiUrl))
+    await page.getByRole('heading', { level: 1, name: 'Invites of Acme' }).waitFor()
+    await waitForText(page.getByRole('table'), '3 invites')
+    const listed = await client.listInvites(INSTANCE_ID, ORG_ID)
+    assert.deepEqual(await shownEmails(page), listed.items.map((i) => i.email))
+    const expiredRow = page.getByRole('row').filter({ hasText: 'old@example.org' })
+    await waitForText(expiredRow, 'Expired')
+    assert.ok(!(await page.getByRole('row').filter({ hasText: 'ann@example.com' }).innerText()).includes('Expired'))
+
+    const form = page.getByRole('form', { name: 'Invite someone' })
+    await form.getByLabel('Email').fill('carol@example.com')
+    await form.getByLabel('Role').selectOption('edit')
+    await form.getByRole('button', { name: 'Invite' }).click()
+    await waitForText(form.getByRole('status'), 'Invited carol@example.com as edit')
+    const after = await client.listInvites(INSTANCE_ID, ORG_ID)
+    assert.deepEqual(after.items.map((i) => [i.email, i.role]).find(([email]) => email === 'carol@example.com'), ['carol@example.com', 'edit'])
+    await waitForText(page.getByRole('table'), '4 invites')
+    assert.deepEqual(await shownEmails(page), after.items.map((i) => i.email))
+    await assertAccessible(page, 'invites')
+    await page.screenshot({ path: screenshotPath('ui-invites.png') })
+
+    await form.getByLabel('Email').fill('not an email')
+    await form.getByRole('button', { name: 'Invite' }).click()
+    const refused = await client.postInvite(INSTANCE_ID, ORG_ID, { email: 'not an email', role: 'view' }).catch((error: Error & { statusCode: number, type: string }) => error)
+    assert.ok(refused instanceof Error)
+    assert.equal(await waitForText(form.getByRole('alert'), refused.message), `${(refused as { statusCode?: number }).statusCode} ${(refused as { type?: string }).type}: ${refused.message}`)
+  })
+
+  test('filter and sort are the API\'s own; the URL keeps them and the back button returns', async (t) => {
+    const { emulator, page, uiUrl } = await openUi(t, browser, {
+      seed: seedWith([
+        { email: 'zed@example.com', role: 'view' },
+        { email: 'amy@example.com', role: 'admin' },
+        { email: 'bob@elsewhere.org', role: 'edit' },
+        { email: 'cy@example.com', role: 'view' }
+      ])
+    })
+    const client = await losantClient(emulator)
+    await page.goto(invitesUrl(uiUrl))
+    await waitForText(page.getByRole('table'), '4 invites')
+    const filters = page.getByRole('form', { name: 'Filter and sort' })
+    await filters.getByLabel('Filter on').selectOption('email')
+    await filters.getByLabel('Filter', { exact: true }).fill('*@example.com')
+    await filters.getByLabel('Sort by').selectOption('email')
+    await filters.getByLabel('Direction').selectOption('asc')
+    await filters.getByRole('button', { name: 'Apply' }).click()
+    await waitForText(page.getByRole('table'), '3 invites whose email matches *@example.com')
+    const expected = await client.listInvites(INSTANCE_ID, ORG_ID, { filterField: 'email', filter: '*@example.com', sortField: 'email', sortDirection: 'asc' })
+    assert.deepEqual(await shownEmails(page), expected.items.map((i) => i.email))
+    assert.deepEqual(await shownEmails(page), ['amy@example.com', 'cy@example.com', 'zed@example.com'])
+    const hash = new URLSearchParams(new URL(page.url()).hash.split('?')[1])
+    assert.deepEqual(Object.fromEntries(hash), { sortField: 'email', sortDirection: 'asc', filterField: 'email', filter: '*@example.com' })
+
+    await filters.getByLabel('Filter on').selectOption('role')
+    await filters.getByLabel('Filter', { exact: true }).fill('{admin,edit}')
+    await filters.getByRole('button', { name: 'Apply' }).click()
+    await waitForText(page.getByRole('table'), '2 invites whose role matches {admin,edit}')
+    await page.goBack()
+    await waitForText(page.getByRole('table'), '3 invites whose email matches *@example.com')
+    assert.equal(await filters.getByLabel('Filter', { exact: true }).inputValue(), '*@example.com')
+    assert.deepEqual([await filters.getByLabel('Filter on').inputValue(), await filters.getByLabel('Sort by').inputValue(), await filters.getByLabel('Direction').inputValue()], ['email', 'email', 'asc'])
+
+    const answer = await fetch(`${emulator.url}/instances/${INSTANCE_ID}/orgs/${ORG_ID}/invites?filterField=email&filter=${encodeURIComponent('{'.repeat(300))}`, {
+      headers: { authorization: `Bearer ${(await emulator.mintToken({ scope: ['all.Instance'] })).token}` }
+    })
+    assert.equal(answer.status, 400)
+    await filters.getByLabel('Filter', { exact: true }).fill('{'.repeat(300))
+    await filters.getByRole('button', { name: 'Apply' }).click()
+    await waitForText(page.getByRole('alert').filter({ hasText: 'Could not load' }), (await answer.json()).message)
+  })
+
+  test('resend sends a new e-mail; delete removes the invite from the API', async (t) => {
+    const { emulator, page, uiUrl } = await openUi(t, browser, { seed: seedWith([{ email: 'ann@example.com', role: 'view' }, { email: 'bob@example.com', role: 'edit' }]) })
+    const client = await losantClient(emulator)
+    await page.goto(invitesUrl(uiUrl))
+    await waitForText(page.getByRole('table'), '2 invites')
+
+    await page.getByRole('button', { name: 'Resend the invite to ann@example.com' }).click()
+    await waitForText(page.getByRole('status').filter({ hasText: 'sent again' }), 'Invite to ann@example.com sent again')
+    assert.equal((await emulator.outbox({ email: 'ann@example.com' })).length, 1)
+
+    await page.getByRole('button', { name: 'Delete the invite to bob@example.com' }).click()
+    await waitForText(page.getByRole('status').filter({ hasText: 'deleted' }), 'Invite to bob@example.com deleted')
+    assert.deepEqual((await client.listInvites(INSTANCE_ID, ORG_ID)).items.map((i) => i.email), ['ann@example.com'])
+    await waitForText(page.getByRole('table'), '1 invite')
+
+    // Deleted meanwhile by someone else: the API's 404 is what the page says.
+    const [ann] = (await client.listInvites(INSTANCE_ID, ORG_ID)).items
+    const { token } = await emulator.mintToken({ scope: ['all.Instance'] })
+    await fetch(`${emulator.url}/instances/${INSTANCE_ID}/orgs/${ORG_ID}/invites/${ann!.id}`, { method: 'DELETE', headers: { authorization: `Bearer ${token}` } })
+    await page.getByRole('button', { name: 'Resend the invite to ann@example.com' }).click()
+    await waitForText(page.getByRole('alert').filter({ hasText: '404' }), '404 NotFound: Invite was not found')
+  })
+})
