@@ -1,5 +1,5 @@
-import type { ButtonHTMLAttributes, ComponentChildren, JSX } from 'preact'
-import { useCallback, useEffect, useRef, useState } from 'preact/hooks'
+import { type ButtonHTMLAttributes, cloneElement, type ComponentChildren, type JSX, type VNode } from 'preact'
+import { useCallback, useEffect, useId, useRef, useState } from 'preact/hooks'
 import { ApiError } from './api.js'
 
 /** What an action says when it ends: the server's message when it failed. */
@@ -123,10 +123,15 @@ export function useLoad<T> (load: () => Promise<T>, key: string): Loaded<T> {
   return { data: current ? state.data : undefined, error: current ? state.error : undefined, loading: state.loading || !current, reload }
 }
 
-/** A screen's title, focused when the screen opens (keyboard and screen-reader users land on it). */
+let titlesShown = 0
+
+/**
+ * A screen's title, focused when another screen opens (keyboard and screen-reader users
+ * land on it); the first screen of a page load leaves the focus at the top.
+ */
 export function ScreenTitle ({ children }: { children: ComponentChildren }): JSX.Element {
   const ref = useRef<HTMLHeadingElement>(null)
-  useEffect(() => { ref.current?.focus() }, [])
+  useEffect(() => { if (titlesShown++ > 0) ref.current?.focus() }, [])
   return <h1 tabIndex={-1} ref={ref}>{children}</h1>
 }
 
@@ -186,15 +191,14 @@ export function CopyButton ({ text, label }: { text: string, label: string }): J
   )
 }
 
-/** A labelled form field: the label wraps the control, so the name is always attached. */
-export function Field ({ label, hint, children }: { label: string, hint?: string, children: ComponentChildren }): JSX.Element {
+/** A labelled form field: one control, named by its label and described by its hint. */
+export function Field ({ label, hint, children }: { label: string, hint?: string, children: VNode<{ id?: string }> }): JSX.Element {
+  const id = useId()
   return (
     <div class='field'>
-      <label>
-        <span class='label'>{label}</span>
-        {children}
-      </label>
-      {hint !== undefined && <span class='hint'>{hint}</span>}
+      <label for={id} class='label'>{label}</label>
+      {cloneElement(children, { id, 'aria-describedby': hint === undefined ? undefined : `${id}-hint` })}
+      {hint !== undefined && <span id={`${id}-hint`} class='hint'>{hint}</span>}
     </div>
   )
 }

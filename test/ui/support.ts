@@ -60,12 +60,14 @@ export interface UiSession {
   requested: string[]
   /** `http://127.0.0.1:<port>/_emulator/ui/` */
   uiUrl: string
+  /** Where every request of the page must go: the emulator's origin, unless a test puts a proxy in front. */
+  allowedPrefix: string
 }
 
 /**
  * A new emulator (options as `startEmulator`'s) and a new page in a new browser context,
  * both closed when the test ends. The test fails if the page threw, or requested anything
- * from another origin (the UI loads nothing from a CDN).
+ * outside `allowedPrefix` (the UI loads nothing from a CDN).
  */
 export async function openUi (t: TestContext, browser: Browser, options: StartOptions = {}, contextOptions: BrowserContextOptions = {}): Promise<UiSession> {
   const emulator = await startEmulator(options)
@@ -73,19 +75,19 @@ export async function openUi (t: TestContext, browser: Browser, options: StartOp
   context.setDefaultTimeout(10_000)
   const page = await context.newPage()
   const errors: string[] = []
-  const requested: string[] = []
+  const session: UiSession = { emulator, page, requested: [], uiUrl: `${emulator.url}/_emulator/ui/`, allowedPrefix: `${emulator.url}/` }
   page.on('pageerror', (error) => errors.push(error.message))
-  page.on('request', (request) => requested.push(request.url()))
+  page.on('request', (request) => session.requested.push(request.url()))
   t.after(async () => {
     await context.close()
     await emulator.stop()
   })
   t.after(() => {
     assert.deepEqual(errors, [], 'the page threw')
-    const origin = new URL(emulator.url).origin
-    assert.deepEqual(requested.filter((url) => !url.startsWith(`${origin}/`) && !url.startsWith('data:') && !url.startsWith('blob:')), [], 'requests to another origin')
+    const outside = session.requested.filter((url) => !url.startsWith(session.allowedPrefix) && !url.startsWith('data:') && !url.startsWith('blob:'))
+    assert.deepEqual(outside, [], `requests outside ${session.allowedPrefix}`)
   })
-  return { emulator, page, requested, uiUrl: `${emulator.url}/_emulator/ui/` }
+  return session
 }
 
 /** Waits until the locator's text contains `text` (playwright-core has no `expect`). */
@@ -164,4 +166,9 @@ export function screenshotPath (name: string): string {
   const dir = process.env.UPDATE_SCREENSHOTS === '1' ? join(ROOT, 'docs') : join(tmpdir(), 'losant-emulator-screenshots')
   mkdirSync(dir, { recursive: true })
   return join(dir, name)
+}
+
+/** A JSON answer, untyped (the tests check its shape). */
+export async function fetchJson (url: string, init?: RequestInit): Promise<any> {
+  return await (await fetch(url, init)).json()
 }

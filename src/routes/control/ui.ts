@@ -29,7 +29,12 @@ const uiRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/', {
     schema: { hide: true },
     config: { policy: publicPage }
-  }, async (_request, reply) => reply.redirect('_emulator/ui/'))
+  }, async (request, reply) => {
+    // The router ignores trailing slashes, so `//` lands here too: only `/` is the UI's.
+    const path = request.url.split('?')[0] ?? ''
+    if (path !== '/') throw errors.pathNotFound(path)
+    return reply.redirect('_emulator/ui/')
+  })
 
   // The router ignores trailing slashes, but the page's relative URLs need the one after `ui`.
   app.get('/_emulator/ui', {

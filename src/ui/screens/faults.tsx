@@ -107,7 +107,7 @@ function AddFault ({ onAdded }: { onAdded: () => Promise<void> }): JSX.Element {
           throw new Error('The body is not valid JSON.')
         }
       }
-      if (form.get('reset') === 'on') spec.reset = true
+      if (form.get('dropConnection') === 'on') spec.reset = true
       const fault = await control<Fault>('faults', { method: 'POST', body: spec })
       await onAdded()
       return `Fault ${fault.id} added: the next ${fault.times === 1 ? 'matching request gets it' : `${fault.times} matching requests get it`}.`
@@ -136,7 +136,7 @@ function AddFault ({ onAdded }: { onAdded: () => Promise<void> }): JSX.Element {
         <Field label='Delay (ms)' hint='waits first; alone, the request is then answered normally'><input name='delayMs' type='number' min={0} inputMode='numeric' /></Field>
         <Field label='Status' hint='e.g. 503: a Losant-shaped error unless a body is given'><input name='status' type='number' min={200} max={599} inputMode='numeric' /></Field>
         <Field label='Body' hint='optional JSON, answered as given with the status'><textarea name='body' rows={3} spellcheck={false} /></Field>
-        <label class='check'><input type='checkbox' name='reset' /> Drop the connection (no answer)</label>
+        <label class='check'><input type='checkbox' name='dropConnection' /> Drop the connection (no answer)</label>
       </fieldset>
       <div class='row'><Button type='submit' variant='primary' busy={action.busy} busyLabel='Adding…'>Add fault</Button></div>
       <OutcomeText outcome={action.outcome} />

@@ -41,10 +41,11 @@ async function openStream (t: TestContext, emulator: RunningEmulator, query = ''
     ended = true
     waiter?.()
   })()
+  const hasEnded = (): boolean => ended
   /** Waits until `count` events have arrived (or the stream ended). */
   const until = async (count: number, timeoutMs = 5000): Promise<Event[]> => {
     const deadline = Date.now() + timeoutMs
-    while (events.length < count && !ended && Date.now() < deadline) {
+    while (events.length < count && !hasEnded() && Date.now() < deadline) {
       await new Promise<void>((resolve) => {
         waiter = resolve
         setTimeout(resolve, 50)
@@ -52,7 +53,7 @@ async function openStream (t: TestContext, emulator: RunningEmulator, query = ''
     }
     return events.slice(0, count)
   }
-  return { response, events, until, reading, ended: () => ended, abort }
+  return { response, events, until, reading, ended: hasEnded, abort }
 }
 
 async function start (t: TestContext, options: Parameters<typeof startEmulator>[0] = {}): Promise<{ emulator: RunningEmulator, get: (path: string) => Promise<number> }> {
@@ -118,7 +119,7 @@ describe('control plane: GET /_emulator/requests/stream', () => {
     ]
     for (const [query, headers, status, message] of cases) {
       const response = await fetch(`${emulator.url}/_emulator/requests/stream${query}`, { headers })
-      assert.deepEqual([response.status, (await response.json()).message], [status, message], query)
+      assert.deepEqual([response.status, ((await response.json()) as { message: string }).message], [status, message], query)
     }
     const stream = await openStream(t, emulator, '', auth)
     assert.equal(stream.response.status, 200)

@@ -17,6 +17,8 @@ describe('control plane: the web UI and its overview', () => {
     const noSlash = await app.inject({ method: 'GET', url: '/_emulator/ui' })
     assert.deepEqual([noSlash.statusCode, noSlash.headers.location], [302, 'ui/'])
     assert.equal(new URL('ui/', 'http://proxy.test/emulator/_emulator/ui').href, 'http://proxy.test/emulator/_emulator/ui/')
+    // Only `/` itself: the router takes `//` to the same route.
+    assert.deepEqual((await app.inject({ method: 'GET', url: '//' })).json(), { type: 'NotFound', message: '// does not exist' })
   })
 
   test('serves the page and its assets, every URL in them relative; nothing else under ui/', async (t) => {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
 import type { Browser } from 'playwright-core'
-import { assertAccessible, launchBrowser, openUi, waitForText } from '../support.js'
+import { assertAccessible, fetchJson, launchBrowser, openUi, waitForText } from '../support.js'
 
 describe('UI: instances and orgs', () => {
   let browser: Browser
@@ -18,7 +18,7 @@ describe('UI: instances and orgs', () => {
     await newInstance.getByLabel('Name').fill('Staging')
     await newInstance.getByRole('button', { name: 'Create instance' }).click()
     const created = await waitForText(newInstance.getByRole('status'), 'Instance Staging created')
-    const instances = await (await fetch(`${emulator.url}/_emulator/instances`)).json()
+    const instances = await fetchJson(`${emulator.url}/_emulator/instances`)
     assert.equal(instances.length, 1)
     assert.equal(instances[0].name, 'Staging')
     assert.ok(created.includes(instances[0].id))
@@ -27,7 +27,7 @@ describe('UI: instances and orgs', () => {
     await newOrg.getByLabel('Name').fill('Widgets')
     await newOrg.getByRole('button', { name: 'Create organization' }).click()
     await waitForText(newOrg.getByRole('status'), 'Organization Widgets created')
-    const [instance] = await (await fetch(`${emulator.url}/_emulator/instances`)).json()
+    const [instance] = await fetchJson(`${emulator.url}/_emulator/instances`)
     assert.deepEqual(instance.orgs.map((o: { name: string }) => o.name), ['Widgets'])
 
     await page.getByRole('list', { name: 'Organizations of Staging' }).getByRole('link', { name: 'Widgets' }).click()
@@ -44,7 +44,7 @@ describe('UI: instances and orgs', () => {
     const newInstance = page.getByRole('form', { name: 'New instance' })
     await newInstance.getByLabel('Id').fill('not-an-id')
     await newInstance.getByRole('button', { name: 'Create instance' }).click()
-    const expected = await (await fetch(`${emulator.url}/_emulator/instances`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"id":"not-an-id"}' })).json()
+    const expected = await fetchJson(`${emulator.url}/_emulator/instances`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"id":"not-an-id"}' })
     assert.equal(await waitForText(newInstance.getByRole('alert'), expected.message), `400 Validation: ${expected.message}`)
 
     await newInstance.getByLabel('Id').fill('aaaaaaaaaaaaaaaaaaaaaaaa')

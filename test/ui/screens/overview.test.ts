@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { readFile } from 'node:fs/promises'
 import { after, before, describe, test } from 'node:test'
 import type { Browser } from 'playwright-core'
-import { assertAccessible, launchBrowser, openUi, screenshotPath, seedWith, waitForText } from '../support.js'
+import { assertAccessible, fetchJson, launchBrowser, openUi, screenshotPath, seedWith, waitForText } from '../support.js'
 
 describe('UI: overview', () => {
   let browser: Browser
@@ -17,7 +17,7 @@ describe('UI: overview', () => {
     await page.getByRole('heading', { level: 1, name: 'Overview' }).waitFor()
     const counts = page.getByRole('definition')
     await waitForText(page.getByRole('main'), 'Invites2')
-    const overview = await (await fetch(`${emulator.url}/_emulator/overview`)).json()
+    const overview = await fetchJson(`${emulator.url}/_emulator/overview`)
     const text = await page.getByRole('main').textContent() ?? ''
     for (const [label, value] of [['Instances', overview.counts.instances], ['Organizations', overview.counts.orgs], ['Invites', overview.counts.invites], ['Outbox messages', overview.counts.outbox], ['Active faults', overview.counts.faults]]) {
       assert.ok(text.includes(`${label}${value}`), `${label} ${value} in ${text}`)
@@ -39,12 +39,12 @@ describe('UI: overview', () => {
     await waitForText(dialog, 'Reset the emulator?')
     await assertAccessible(page, 'overview, reset dialog')
     await dialog.getByRole('button', { name: 'Cancel' }).click()
-    assert.equal((await (await fetch(`${emulator.url}/_emulator/instances`)).json()).length, 2, 'cancel changes nothing')
+    assert.equal((await fetchJson(`${emulator.url}/_emulator/instances`)).length, 2, 'cancel changes nothing')
 
     await page.getByRole('button', { name: 'Reset…' }).click()
     await dialog.getByRole('button', { name: 'Reset', exact: true }).click()
     await waitForText(page.getByRole('status').filter({ hasText: 'reset' }), 'The emulator was reset.')
-    const instances = await (await fetch(`${emulator.url}/_emulator/instances`)).json()
+    const instances = await fetchJson(`${emulator.url}/_emulator/instances`)
     assert.deepEqual(instances.map((i: { name: string }) => i.name), ['Dev'])
     await waitForText(page.getByRole('main'), 'Instances1')
   })
@@ -54,21 +54,21 @@ describe('UI: overview', () => {
     await page.goto(uiUrl)
     const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download snapshot' }).click()])
     const saved = JSON.parse(await readFile(await download.path(), 'utf8'))
-    assert.deepEqual(saved, await (await fetch(`${emulator.url}/_emulator/snapshot`)).json())
+    assert.deepEqual(saved, await fetchJson(`${emulator.url}/_emulator/snapshot`))
     await waitForText(page.getByRole('status').filter({ hasText: 'Snapshot' }), 'Snapshot downloaded')
 
     const replacement = { instances: [{ id: 'aaaaaaaaaaaaaaaaaaaaaaaa', name: 'Uploaded', orgs: [] }] }
     await page.getByLabel('Upload snapshot').setInputFiles({ name: 'good.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(replacement)) })
     await waitForText(page.getByRole('status').filter({ hasText: 'good.json' }), 'Snapshot good.json loaded')
-    assert.deepEqual((await (await fetch(`${emulator.url}/_emulator/instances`)).json()).map((i: { name: string }) => i.name), ['Uploaded'])
+    assert.deepEqual((await fetchJson(`${emulator.url}/_emulator/instances`)).map((i: { name: string }) => i.name), ['Uploaded'])
 
     const bad = '{"instances":[{"id":"nope"}]}'
-    const expected = await (await fetch(`${emulator.url}/_emulator/snapshot`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: bad })).json()
+    const expected = await fetchJson(`${emulator.url}/_emulator/snapshot`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: bad })
     await page.getByLabel('Upload snapshot').setInputFiles({ name: 'bad.json', mimeType: 'application/json', buffer: Buffer.from(bad) })
     const alert = await waitForText(page.getByRole('alert').filter({ hasText: expected.message }), expected.message)
     assert.equal(alert, `400 ${expected.type}: ${expected.message}`)
     await page.getByLabel('Upload snapshot').setInputFiles({ name: 'not-json.json', mimeType: 'application/json', buffer: Buffer.from('{"instances": [') })
     await waitForText(page.getByRole('alert').filter({ hasText: 'JSON' }), '400 Validation: Request body is not valid JSON')
-    assert.deepEqual((await (await fetch(`${emulator.url}/_emulator/instances`)).json()).map((i: { name: string }) => i.name), ['Uploaded'], 'a bad file changes nothing')
+    assert.deepEqual((await fetchJson(`${emulator.url}/_emulator/instances`)).map((i: { name: string }) => i.name), ['Uploaded'], 'a bad file changes nothing')
   })
 })

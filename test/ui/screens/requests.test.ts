@@ -63,7 +63,7 @@ describe('UI: request journal', () => {
     await waitForText(details.getByRole('status'), 'Copied')
     const curl = await page.evaluate('navigator.clipboard.readText()') as string
     assert.equal(curl, `curl -X POST '${emulator.url}${INVITES}?_actions=false&_links=true&_embedded=true' ` +
-      `-H 'accept: application/json' -H 'content-type: application/json' -H 'accept-version: ^1.20.1' -H 'authorization: Bearer [redacted]' --data-raw '{"email":"ann@example.com","role":"view"}'`)
+      '-H \'accept: application/json\' -H \'content-type: application/json\' -H \'accept-version: ^1.20.1\' -H \'authorization: Bearer [redacted]\' --data-raw \'{"email":"ann@example.com","role":"view"}\'')
 
     await page.getByRole('button', { name: 'Clear matching requests' }).click()
     await waitForText(page.getByRole('status').filter({ hasText: 'removed' }), '3 requests removed from the journal.')

@@ -1,0 +1,66 @@
+import assert from 'node:assert/strict'
+import { after, before, describe, test } from 'node:test'
+import type { Browser, Page } from 'playwright-core'
+import { launchBrowser, openUi, seedWith, waitForText } from './support.js'
+
+/** The focused element: its accessible text, and whether a focus ring shows (an outline of 2 px or more). */
+async function focused (page: Page): Promise<{ text: string, tag: string, ring: boolean }> {
+  return await page.evaluate(`(() => {
+    const el = document.activeElement
+    const style = getComputedStyle(el)
+    return { text: (el.getAttribute('aria-label') || el.textContent || '').trim(), tag: el.tagName, ring: style.outlineStyle !== 'none' && parseFloat(style.outlineWidth) >= 2 }
+  })()`)
+}
+
+async function tabTo (page: Page, text: string, limit = 40): Promise<void> {
+  for (let i = 0; i < limit; i++) {
+    await page.keyboard.press('Tab')
+    if ((await focused(page)).text === text) return
+  }
+  throw new Error(`Tab never reached ${text}`)
+}
+
+describe('UI: navigation, keyboard and focus', () => {
+  let browser: Browser
+  before(async () => { browser = await launchBrowser() })
+  after(async () => await browser.close())
+
+  test('the keyboard reaches every screen, with a visible focus ring; the new screen\'s title gets the focus', async (t) => {
+    const { page, uiUrl } = await openUi(t, browser, { seed: seedWith() })
+    await page.goto(uiUrl)
+    await page.getByRole('heading', { level: 1, name: 'Overview' }).waitFor()
+    await page.keyboard.press('Tab')
+    assert.deepEqual(await focused(page), { text: 'Skip to content', tag: 'A', ring: true })
+    for (const [link, title] of [['Outbox', 'Outbox'], ['Requests', 'Requests'], ['Faults and clock', 'Faults and clock'], ['Tokens', 'Tokens'], ['Instances and orgs', 'Instances and orgs']]) {
+      await tabTo(page, link!)
+      assert.equal((await focused(page)).ring, true, `focus ring on ${link}`)
+      await page.keyboard.press('Enter')
+      await page.getByRole('heading', { level: 1, name: title }).waitFor()
+      await page.waitForFunction('document.activeElement?.tagName === \'H1\'')
+      assert.equal(await page.getByRole('link', { name: link }).getAttribute('aria-current'), 'page')
+    }
+    // Buttons and fields show it too.
+    await tabTo(page, 'Create instance')
+    assert.deepEqual(await focused(page), { text: 'Create instance', tag: 'BUTTON', ring: true })
+    await page.keyboard.press('Enter')
+    await waitForText(page.getByRole('status').filter({ hasText: 'created' }), 'Instance')
+
+    // The back button walks the screens back.
+    await page.goBack()
+    await page.getByRole('heading', { level: 1, name: 'Tokens' }).waitFor()
+    await page.goBack()
+    await page.getByRole('heading', { level: 1, name: 'Faults and clock' }).waitFor()
+  })
+
+  test('skip to content moves the focus past the navigation; an unknown screen says so', async (t) => {
+    const { page, uiUrl } = await openUi(t, browser)
+    await page.goto(`${uiUrl}#/nowhere`)
+    await waitForText(page.getByRole('alert'), 'There is no screen at “nowhere”')
+    await page.keyboard.press('Tab')
+    await page.keyboard.press('Enter')
+    assert.equal(await page.evaluate('document.activeElement.id'), 'main')
+    await page.keyboard.press('Tab')
+    assert.equal((await focused(page)).text, 'Go to the overview')
+    assert.equal(new URL(page.url()).hash, '#/nowhere', 'the skip link does not change the screen')
+  })
+})
