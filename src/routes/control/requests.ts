@@ -67,7 +67,8 @@ const requestRoutes: FastifyPluginAsyncTypebox = async (app) => {
     const send = (entry: JournalEntry): void => {
       if (!matches({ method: entry.method, path: entry.path, instanceId: entry.instanceId, orgId: entry.orgId })) return
       stream.write(`id: ${entry.id}\nevent: request\ndata: ${JSON.stringify(entry)}\n\n`)
-      if (stream.writableLength > MAX_UNREAD_STREAM_BYTES) stream.destroy()
+      // The connection itself: the response would wait for the client to read what it holds.
+      if (stream.writableLength > MAX_UNREAD_STREAM_BYTES) request.raw.socket.destroy()
     }
     // The first bytes (the client sees the stream open), and the delay before an EventSource reconnects.
     stream.write('retry: 1000\n\n')

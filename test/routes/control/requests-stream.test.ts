@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict'
+import { type IncomingMessage, request as httpRequest } from 'node:http'
 import { describe, test, type TestContext } from 'node:test'
 import { startEmulator, type RunningEmulator } from '../../../src/index.js'
 
@@ -134,5 +135,33 @@ describe('control plane: GET /_emulator/requests/stream', () => {
     await stream.reading
     assert.ok(stream.ended())
     assert.ok(Date.now() - started < 2000, `stopped in ${Date.now() - started} ms`)
+  })
+
+  test('a client that stops reading is disconnected once 1 MiB is waiting for it', async (t) => {
+    const { emulator } = await start(t)
+    // A raw client that does not read until the flood is over.
+    const response = await new Promise<IncomingMessage>((resolve) => httpRequest(`${emulator.url}/_emulator/requests/stream`, resolve).end())
+    assert.equal(response.statusCode, 200)
+    response.pause()
+    // 300 journaled bodies of 60 KB: 18 MB, far more than the socket buffers and the bound hold.
+    const body = JSON.stringify({ email: `${'a'.repeat(60_000)}@example.com`, role: 'view' })
+    for (let i = 0; i < 15; i++) {
+      await Promise.all(Array.from({ length: 20 }, async () => {
+        await (await fetch(`${emulator.url}/instances/${INSTANCE}/orgs/${ORG}/invites`, { method: 'POST', headers: { 'content-type': 'application/json' }, body })).arrayBuffer()
+      }))
+    }
+    // Reading now: what was buffered before the server gave up, then the end.
+    let text = ''
+    response.setEncoding('utf8')
+    response.on('data', (chunk: string) => { text += chunk })
+    response.resume()
+    await new Promise<void>((resolve, reject) => {
+      response.once('close', resolve)
+      setTimeout(() => reject(new Error(`the stream is still open after ${text.length} bytes`)), 10_000).unref()
+    })
+    const events = text.split('\n\n').filter((block) => block.includes('event: request')).length
+    t.diagnostic(`${events} of 300 events reached the client before the server dropped it`)
+    assert.ok(events > 0 && events < 300, `${events} events`)
+    assert.equal((await fetch(`${emulator.url}/_emulator/health`)).status, 200)
   })
 })

@@ -54,6 +54,7 @@ describe('UI: invites of an org', () => {
     await waitForText(page.getByRole('table'), '4 invites')
     assert.deepEqual(await shownEmails(page), after.items.map((i) => i.email))
     await assertAccessible(page, 'invites')
+    await page.setViewportSize({ width: 1100, height: 760 })
     await page.screenshot({ path: screenshotPath('ui-invites.png') })
 
     await form.getByLabel('Email').fill('not an email')

@@ -27,6 +27,7 @@ describe('UI: overview', () => {
     assert.ok(text.includes('Offset from real time+2 d'), text)
     assert.ok(await counts.count() > 5)
     await assertAccessible(page, 'overview')
+    await page.setViewportSize({ width: 1100, height: 420 })
     await page.screenshot({ path: screenshotPath('ui-overview.png') })
   })
 
