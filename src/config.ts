@@ -49,7 +49,7 @@ export const OPTIONS: readonly Option[] = [
   { flag: 'host', env: 'HOST', takesValue: true, value: 'address', default: '`127.0.0.1`', description: 'address to listen on; `0.0.0.0` for every interface' },
   { flag: 'db', env: 'LOSANT_EMULATOR_DB', takesValue: true, value: 'file', default: `\`${DEFAULT_DB}\``, description: 'SQLite file (its folder is created), or `:memory:` to keep nothing' },
   { flag: 'seed', env: 'LOSANT_EMULATOR_SEED', takesValue: true, value: 'file', default: 'none', description: 'JSON seed file (the snapshot format): applied to a new database and on every reset; a missing or invalid file stops start-up with a message naming it' },
-  { flag: 'admin-token', env: 'LOSANT_EMULATOR_ADMIN_TOKEN', takesValue: true, value: 'token', default: 'none', description: 'when set, `/_emulator/*` (but `health`, `openapi.json` and `docs`) requires `Authorization: Bearer <token>`' },
+  { flag: 'admin-token', env: 'LOSANT_EMULATOR_ADMIN_TOKEN', takesValue: true, value: 'token', default: 'none', description: 'when set, `/_emulator/*` (but `health`, `openapi.json`, `docs` and the web UI\'s page) requires `Authorization: Bearer <token>`' },
   { flag: 'invite-ttl', env: 'LOSANT_EMULATOR_INVITE_TTL', takesValue: true, value: 'ms', default: '`604800000` (7 days)', description: 'lifetime of new invites, in milliseconds' },
   { flag: 'journal-size', env: 'LOSANT_EMULATOR_JOURNAL_SIZE', takesValue: true, value: 'n', default: '`1000`', description: 'most requests the request journal keeps; the oldest are dropped' },
   { flag: 'no-journal', env: 'LOSANT_EMULATOR_JOURNAL', envCell: '`LOSANT_EMULATOR_JOURNAL=off`', takesValue: false, default: 'journal on', description: 'record no requests (`GET /_emulator/requests` answers `[]`)' },
