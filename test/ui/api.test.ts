@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict'
 import { createServer, request as httpRequest, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { after, before, describe, test, type TestContext } from 'node:test'
-import type { Browser } from 'playwright-core'
-import { INSTANCE_ID, launchBrowser, losantClient, openUi, ORG_ID, seedWith, waitForText } from './support.js'
+import { describe, test, type TestContext } from 'node:test'
+import { INSTANCE_ID, losantClient, openUi, ORG_ID, seedWith, useBrowser, waitForText } from './support.js'
 
 /**
  * A reverse proxy as a user would put in front: `/emulator/<path>` goes to the emulator
@@ -45,12 +44,10 @@ async function startProxy (t: TestContext, target: string): Promise<{ url: strin
 }
 
 describe('UI: every URL relative, so it works behind a proxy under a path prefix', () => {
-  let browser: Browser
-  before(async () => { browser = await launchBrowser() })
-  after(async () => await browser.close())
+  const browser = useBrowser()
 
   test('from the prefix\'s root to each screen\'s action, and nothing asked outside the prefix', async (t) => {
-    const session = await openUi(t, browser, { seed: seedWith() })
+    const session = await openUi(t, browser(), { seed: seedWith() })
     const { emulator, page } = session
     const proxy = await startProxy(t, emulator.url)
     session.allowedPrefix = proxy.url

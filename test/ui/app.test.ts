@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
-import { after, before, describe, test } from 'node:test'
-import type { Browser, Page } from 'playwright-core'
-import { launchBrowser, openUi, seedWith, waitForText } from './support.js'
+import { describe, test } from 'node:test'
+import type { Page } from 'playwright-core'
+import { openUi, seedWith, useBrowser, waitForText } from './support.js'
 
 /** The focused element: its accessible text, and whether a focus ring shows (an outline of 2 px or more). */
 async function focused (page: Page): Promise<{ text: string, tag: string, ring: boolean }> {
@@ -21,12 +21,10 @@ async function tabTo (page: Page, text: string, limit = 40): Promise<void> {
 }
 
 describe('UI: navigation, keyboard and focus', () => {
-  let browser: Browser
-  before(async () => { browser = await launchBrowser() })
-  after(async () => await browser.close())
+  const browser = useBrowser()
 
   test('the keyboard reaches every screen, with a visible focus ring; the new screen\'s title gets the focus', async (t) => {
-    const { page, uiUrl } = await openUi(t, browser, { seed: seedWith() })
+    const { page, uiUrl } = await openUi(t, browser(), { seed: seedWith() })
     await page.goto(uiUrl)
     await page.getByRole('heading', { level: 1, name: 'Overview' }).waitFor()
     await page.keyboard.press('Tab')
@@ -53,7 +51,7 @@ describe('UI: navigation, keyboard and focus', () => {
   })
 
   test('skip to content moves the focus past the navigation; an unknown screen says so', async (t) => {
-    const { page, uiUrl } = await openUi(t, browser)
+    const { page, uiUrl } = await openUi(t, browser())
     await page.goto(`${uiUrl}#/nowhere`)
     await waitForText(page.getByRole('alert'), 'There is no screen at “nowhere”')
     await page.keyboard.press('Tab')

@@ -4,7 +4,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node
 import { createRequire } from 'node:module'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import type { TestContext } from 'node:test'
+import { after, before, type TestContext } from 'node:test'
 import { fileURLToPath } from 'node:url'
 import losant from 'losant-rest'
 import { type Browser, type BrowserContextOptions, chromium, type Locator, type Page } from 'playwright-core'
@@ -51,6 +51,17 @@ export async function launchBrowser (): Promise<Browser> {
       '--disable-component-update', '--disable-sync', '--disable-default-apps'
     ]
   })
+}
+
+/** One browser for a file's tests (call inside `describe`): launched before them, closed after. */
+export function useBrowser (): () => Browser {
+  let browser: Browser | undefined
+  before(async () => { browser = await launchBrowser() })
+  after(async () => await browser?.close())
+  return () => {
+    if (browser === undefined) throw new Error('the browser is launched in a before hook: call the getter inside a test')
+    return browser
+  }
 }
 
 export interface UiSession {

@@ -114,7 +114,7 @@ describe('control plane: GET /_emulator/requests/stream', () => {
     const auth = { authorization: 'Bearer sesame' }
     const cases: Array<[string, Record<string, string>, number, string]> = [
       ['', {}, 401, 'The control plane requires the admin token: Authorization: Bearer <admin token>'],
-      ['?orgid=575ec8687ae143cd83dc4a98', auth, 400, 'query has additional properties'],
+      ['?orgid=575ec8687ae143cd83dc4a98', auth, 400, 'query has additional properties (orgid)'],
       ['?after=-1', auth, 400, 'after pattern mismatch'],
       [`?path=${encodeURIComponent('{a,b}'.repeat(6))}`, auth, 400, 'path has more than 32 brace alternatives']
     ]

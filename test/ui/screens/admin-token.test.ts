@@ -1,15 +1,12 @@
 import assert from 'node:assert/strict'
-import { after, before, describe, test } from 'node:test'
-import type { Browser } from 'playwright-core'
-import { assertAccessible, INSTANCE_ID, launchBrowser, losantClient, openUi, ORG_ID, seedWith, waitForText } from '../support.js'
+import { describe, test } from 'node:test'
+import { assertAccessible, INSTANCE_ID, losantClient, openUi, ORG_ID, seedWith, useBrowser, waitForText } from '../support.js'
 
 describe('UI: with --admin-token', () => {
-  let browser: Browser
-  before(async () => { browser = await launchBrowser() })
-  after(async () => await browser.close())
+  const browser = useBrowser()
 
   test('asks for the token once, says when it is wrong, then every screen works with it', async (t) => {
-    const { emulator, page, uiUrl } = await openUi(t, browser, { adminToken: 'open sesame', seed: seedWith([{ email: 'ann@example.com', role: 'view' }]) })
+    const { emulator, page, uiUrl } = await openUi(t, browser(), { adminToken: 'open sesame', seed: seedWith([{ email: 'ann@example.com', role: 'view' }]) })
     const sentTokens = new Set<string>()
     page.on('request', (request) => {
       if (new URL(request.url()).pathname.startsWith('/_emulator/') && !request.url().includes('/_emulator/ui/')) sentTokens.add(request.headers().authorization ?? '(none)')
@@ -45,7 +42,7 @@ describe('UI: with --admin-token', () => {
   })
 
   test('a token that stops working (the server restarted with another) is asked again', async (t) => {
-    const { page, uiUrl } = await openUi(t, browser, { adminToken: 'new' })
+    const { page, uiUrl } = await openUi(t, browser(), { adminToken: 'new' })
     await page.addInitScript("sessionStorage.setItem('losant-emulator-admin-token', 'old')")
     await page.goto(uiUrl)
     await waitForText(page.getByRole('main'), 'did not accept the admin token this tab has')

@@ -1,17 +1,14 @@
 import assert from 'node:assert/strict'
-import { after, before, describe, test } from 'node:test'
-import type { Browser } from 'playwright-core'
-import { assertAccessible, fetchJson, INSTANCE_ID, launchBrowser, losantClient, openUi, ORG_ID, seedWith, waitForText } from '../support.js'
+import { describe, test } from 'node:test'
+import { assertAccessible, fetchJson, INSTANCE_ID, losantClient, openUi, ORG_ID, seedWith, useBrowser, waitForText } from '../support.js'
 
 const DAY = 24 * 3600 * 1000
 
 describe('UI: faults and clock', () => {
-  let browser: Browser
-  before(async () => { browser = await launchBrowser() })
-  after(async () => await browser.close())
+  const browser = useBrowser()
 
   test('a fault set in the page makes the next API call fail, once; then it is listed as used and removed', async (t) => {
-    const { emulator, page, uiUrl } = await openUi(t, browser, { seed: seedWith() })
+    const { emulator, page, uiUrl } = await openUi(t, browser(), { seed: seedWith() })
     const client = await losantClient(emulator)
     await page.goto(`${uiUrl}#/faults`)
     await waitForText(page.getByRole('main'), 'No faults')
@@ -40,7 +37,7 @@ describe('UI: faults and clock', () => {
   })
 
   test('the server\'s message for a fault that means nothing; delay and a custom body; remove all', async (t) => {
-    const { emulator, page, uiUrl } = await openUi(t, browser, { seed: seedWith() })
+    const { emulator, page, uiUrl } = await openUi(t, browser(), { seed: seedWith() })
     await page.goto(`${uiUrl}#/faults`)
     const form = page.getByRole('form', { name: 'Add a fault' })
     await form.getByRole('button', { name: 'Add fault' }).click()
@@ -70,7 +67,7 @@ describe('UI: faults and clock', () => {
   })
 
   test('the clock moves forward and back, and returns to real time; invites expire with it', async (t) => {
-    const { emulator, page, uiUrl } = await openUi(t, browser, { seed: seedWith([{ email: 'ann@example.com', role: 'view' }]) })
+    const { emulator, page, uiUrl } = await openUi(t, browser(), { seed: seedWith([{ email: 'ann@example.com', role: 'view' }]) })
     const client = await losantClient(emulator)
     await page.goto(`${uiUrl}#/faults`)
     const clock = page.getByRole('region', { name: 'Clock' })

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
-import { after, before, describe, test } from 'node:test'
-import type { Browser, Page } from 'playwright-core'
-import { assertAccessible, INSTANCE_ID, launchBrowser, losantClient, openUi, ORG_ID, screenshotPath, seedWith, waitForText } from '../support.js'
+import { describe, test } from 'node:test'
+import type { Page } from 'playwright-core'
+import { assertAccessible, INSTANCE_ID, losantClient, openUi, ORG_ID, screenshotPath, seedWith, useBrowser, waitForText } from '../support.js'
 
 /** The emails in the table, top to bottom. */
 async function shownEmails (page: Page): Promise<string[]> {
@@ -22,12 +22,10 @@ declare const requestAnimationFrame: (callback: () => void) => void
 const invitesUrl = (uiUrl: string, query = ''): string => `${uiUrl}#/orgs/${INSTANCE_ID}/${ORG_ID}${query}`
 
 describe('UI: invites of an org', () => {
-  let browser: Browser
-  before(async () => { browser = await launchBrowser() })
-  after(async () => await browser.close())
+  const browser = useBrowser()
 
   test('lists the invites with expired ones marked; invite someone, and the official client lists them', async (t) => {
-    const { emulator, page, uiUrl } = await openUi(t, browser, {
+    const { emulator, page, uiUrl } = await openUi(t, browser(), {
       seed: seedWith([
         { email: 'ann@example.com', role: 'view' },
         { email: 'bob@example.com', role: 'admin' },
@@ -65,7 +63,7 @@ describe('UI: invites of an org', () => {
   })
 
   test('filter and sort are the API\'s own; the URL keeps them and the back button returns', async (t) => {
-    const { emulator, page, uiUrl } = await openUi(t, browser, {
+    const { emulator, page, uiUrl } = await openUi(t, browser(), {
       seed: seedWith([
         { email: 'zed@example.com', role: 'view' },
         { email: 'amy@example.com', role: 'admin' },
@@ -108,7 +106,7 @@ describe('UI: invites of an org', () => {
   })
 
   test('resend sends a new e-mail; delete removes the invite from the API', async (t) => {
-    const { emulator, page, uiUrl } = await openUi(t, browser, { seed: seedWith([{ email: 'ann@example.com', role: 'view' }, { email: 'bob@example.com', role: 'edit' }]) })
+    const { emulator, page, uiUrl } = await openUi(t, browser(), { seed: seedWith([{ email: 'ann@example.com', role: 'view' }, { email: 'bob@example.com', role: 'edit' }]) })
     const client = await losantClient(emulator)
     await page.goto(invitesUrl(uiUrl))
     await waitForText(page.getByRole('table'), '2 invites')
@@ -133,7 +131,7 @@ describe('UI: invites of an org', () => {
   test('10,000 invites: the first page shows at once after the API answers, and paging stays responsive', async (t) => {
     const roles = ['admin', 'edit', 'collaborate', 'view']
     const invites = Array.from({ length: 10_000 }, (_, i) => ({ email: `user${String(i).padStart(5, '0')}@example.com`, role: roles[i % 4]! }))
-    const { page, uiUrl } = await openUi(t, browser, { seed: seedWith(invites) })
+    const { page, uiUrl } = await openUi(t, browser(), { seed: seedWith(invites) })
     // Measured in the page: when the first table row appears, and every task that blocked the main thread.
     await page.addInitScript(`
       window.__longTasks = []

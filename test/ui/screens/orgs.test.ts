@@ -1,15 +1,12 @@
 import assert from 'node:assert/strict'
-import { after, before, describe, test } from 'node:test'
-import type { Browser } from 'playwright-core'
-import { assertAccessible, fetchJson, launchBrowser, openUi, waitForText } from '../support.js'
+import { describe, test } from 'node:test'
+import { assertAccessible, fetchJson, openUi, useBrowser, waitForText } from '../support.js'
 
 describe('UI: instances and orgs', () => {
-  let browser: Browser
-  before(async () => { browser = await launchBrowser() })
-  after(async () => await browser.close())
+  const browser = useBrowser()
 
   test('create an instance, then an org in it: the API lists both, and the org links to its invites', async (t) => {
-    const { emulator, page, uiUrl } = await openUi(t, browser)
+    const { emulator, page, uiUrl } = await openUi(t, browser())
     await page.goto(`${uiUrl}#/orgs`)
     await waitForText(page.getByRole('main'), 'No instances yet')
     await assertAccessible(page, 'instances and orgs, empty')
@@ -39,7 +36,7 @@ describe('UI: instances and orgs', () => {
   })
 
   test('the server\'s own message when a create fails', async (t) => {
-    const { emulator, page, uiUrl } = await openUi(t, browser)
+    const { emulator, page, uiUrl } = await openUi(t, browser())
     await page.goto(`${uiUrl}#/orgs`)
     const newInstance = page.getByRole('form', { name: 'New instance' })
     await newInstance.getByLabel('Id').fill('not-an-id')

@@ -1,15 +1,12 @@
 import assert from 'node:assert/strict'
-import { after, before, describe, test } from 'node:test'
-import type { Browser } from 'playwright-core'
-import { assertAccessible, INSTANCE_ID, launchBrowser, losantClient, openUi, ORG_ID, seedWith, waitForText } from '../support.js'
+import { describe, test } from 'node:test'
+import { assertAccessible, INSTANCE_ID, losantClient, openUi, ORG_ID, seedWith, useBrowser, waitForText } from '../support.js'
 
 describe('UI: outbox', () => {
-  let browser: Browser
-  before(async () => { browser = await launchBrowser() })
-  after(async () => await browser.close())
+  const browser = useBrowser()
 
   test('the invite e-mails, newest first, filtered by address; accept removes the invite', async (t) => {
-    const { emulator, page, uiUrl } = await openUi(t, browser, { seed: seedWith() })
+    const { emulator, page, uiUrl } = await openUi(t, browser(), { seed: seedWith() })
     const client = await losantClient(emulator)
     for (const email of ['ann@example.com', 'bob@example.com', 'cy@example.com']) await client.postInvite(INSTANCE_ID, ORG_ID, { email, role: 'view' })
     await page.goto(`${uiUrl}#/outbox`)
@@ -41,7 +38,7 @@ describe('UI: outbox', () => {
   })
 
   test('an expired invite answers 410; reject removes a pending one', async (t) => {
-    const { emulator, page, uiUrl } = await openUi(t, browser, { seed: seedWith() })
+    const { emulator, page, uiUrl } = await openUi(t, browser(), { seed: seedWith() })
     const client = await losantClient(emulator)
     await client.postInvite(INSTANCE_ID, ORG_ID, { email: 'late@example.com', role: 'edit' })
     await client.postInvite(INSTANCE_ID, ORG_ID, { email: 'no@example.com', role: 'edit' })

@@ -1,16 +1,13 @@
 import assert from 'node:assert/strict'
 import { readFile } from 'node:fs/promises'
-import { after, before, describe, test } from 'node:test'
-import type { Browser } from 'playwright-core'
-import { assertAccessible, fetchJson, launchBrowser, openUi, screenshotPath, seedWith, waitForText } from '../support.js'
+import { describe, test } from 'node:test'
+import { assertAccessible, fetchJson, openUi, screenshotPath, seedWith, useBrowser, waitForText } from '../support.js'
 
 describe('UI: overview', () => {
-  let browser: Browser
-  before(async () => { browser = await launchBrowser() })
-  after(async () => await browser.close())
+  const browser = useBrowser()
 
   test('GET / leads to the page; it shows the counts the API has, and passes axe', async (t) => {
-    const { emulator, page } = await openUi(t, browser, { seed: seedWith([{ email: 'ann@example.com', role: 'view' }, { email: 'bob@example.com', role: 'edit' }]) })
+    const { emulator, page } = await openUi(t, browser(), { seed: seedWith([{ email: 'ann@example.com', role: 'view' }, { email: 'bob@example.com', role: 'edit' }]) })
     await emulator.setClock({ offsetMs: 2 * 24 * 3600 * 1000 })
     await page.goto(`${emulator.url}/`)
     assert.equal(new URL(page.url()).pathname, '/_emulator/ui/')
@@ -32,7 +29,7 @@ describe('UI: overview', () => {
   })
 
   test('reset asks first, then the API answers the seed again', async (t) => {
-    const { emulator, page, uiUrl } = await openUi(t, browser, { seed: seedWith() })
+    const { emulator, page, uiUrl } = await openUi(t, browser(), { seed: seedWith() })
     await fetch(`${emulator.url}/_emulator/instances`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"name":"Extra"}' })
     await page.goto(uiUrl)
     await page.getByRole('button', { name: 'Reset…' }).click()
@@ -51,7 +48,7 @@ describe('UI: overview', () => {
   })
 
   test('download snapshot saves the state; upload replaces it, and a bad file shows the server\'s error', async (t) => {
-    const { emulator, page, uiUrl } = await openUi(t, browser, { seed: seedWith([{ email: 'ann@example.com', role: 'view' }]) }, { acceptDownloads: true })
+    const { emulator, page, uiUrl } = await openUi(t, browser(), { seed: seedWith([{ email: 'ann@example.com', role: 'view' }]) }, { acceptDownloads: true })
     await page.goto(uiUrl)
     const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download snapshot' }).click()])
     const saved = JSON.parse(await readFile(await download.path(), 'utf8'))

@@ -1,17 +1,14 @@
 import assert from 'node:assert/strict'
-import { after, before, describe, test } from 'node:test'
-import type { Browser } from 'playwright-core'
-import { assertAccessible, INSTANCE_ID, launchBrowser, losantClient, openUi, ORG_ID, seedWith, waitForText } from '../support.js'
+import { describe, test } from 'node:test'
+import { assertAccessible, INSTANCE_ID, losantClient, openUi, ORG_ID, seedWith, useBrowser, waitForText } from '../support.js'
 
 const INVITES = `/instances/${INSTANCE_ID}/orgs/${ORG_ID}/invites`
 
 describe('UI: request journal', () => {
-  let browser: Browser
-  before(async () => { browser = await launchBrowser() })
-  after(async () => await browser.close())
+  const browser = useBrowser()
 
   test('live: a request made with the client appears within a second, without a reload', async (t) => {
-    const { emulator, page, uiUrl } = await openUi(t, browser, { seed: seedWith() })
+    const { emulator, page, uiUrl } = await openUi(t, browser(), { seed: seedWith() })
     const client = await losantClient(emulator)
     await page.goto(`${uiUrl}#/requests`)
     await waitForText(page.getByRole('status').filter({ hasText: 'Live' }), 'Live: new requests appear as they arrive.')
@@ -31,7 +28,7 @@ describe('UI: request journal', () => {
   })
 
   test('filters by method, path, status and org; a row opens the whole entry, copied as curl; clear', async (t) => {
-    const { emulator, page, uiUrl } = await openUi(t, browser, { seed: seedWith() }, { permissions: ['clipboard-read', 'clipboard-write'] })
+    const { emulator, page, uiUrl } = await openUi(t, browser(), { seed: seedWith() }, { permissions: ['clipboard-read', 'clipboard-write'] })
     const client = await losantClient(emulator)
     await client.postInvite(INSTANCE_ID, ORG_ID, { email: 'ann@example.com', role: 'view' })
     await client.postInvite(INSTANCE_ID, ORG_ID, { email: 'not an email', role: 'view' }).catch(() => {})
@@ -71,7 +68,7 @@ describe('UI: request journal', () => {
   })
 
   test('when the stream cannot be opened, it polls: new requests still show without a reload', async (t) => {
-    const { emulator, page, uiUrl } = await openUi(t, browser, { seed: seedWith() })
+    const { emulator, page, uiUrl } = await openUi(t, browser(), { seed: seedWith() })
     await page.route('**/requests/stream?**', async (route) => await route.abort())
     const client = await losantClient(emulator)
     await page.goto(`${uiUrl}#/requests`)

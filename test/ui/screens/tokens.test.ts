@@ -1,16 +1,13 @@
 import assert from 'node:assert/strict'
-import { after, before, describe, test } from 'node:test'
+import { describe, test } from 'node:test'
 import losant from 'losant-rest'
-import type { Browser } from 'playwright-core'
-import { assertAccessible, fetchJson, INSTANCE_ID, launchBrowser, openUi, ORG_ID, seedWith, waitForText } from '../support.js'
+import { assertAccessible, fetchJson, INSTANCE_ID, openUi, ORG_ID, seedWith, useBrowser, waitForText } from '../support.js'
 
 describe('UI: tokens', () => {
-  let browser: Browser
-  before(async () => { browser = await launchBrowser() })
-  after(async () => await browser.close())
+  const browser = useBrowser()
 
   test('mint a token with chosen scopes and instance; shown once, copied, and the API honours its scopes', async (t) => {
-    const { emulator, page, uiUrl } = await openUi(t, browser, { seed: seedWith([{ email: 'ann@example.com', role: 'view' }]) }, { permissions: ['clipboard-read', 'clipboard-write'] })
+    const { emulator, page, uiUrl } = await openUi(t, browser(), { seed: seedWith([{ email: 'ann@example.com', role: 'view' }]) }, { permissions: ['clipboard-read', 'clipboard-write'] })
     await page.goto(`${uiUrl}#/tokens`)
     const form = page.getByRole('form', { name: 'Mint a token' })
     await form.getByLabel('all.Instance', { exact: true }).uncheck()
@@ -43,7 +40,7 @@ describe('UI: tokens', () => {
   })
 
   test('the server\'s message when no scope is chosen', async (t) => {
-    const { emulator, page, uiUrl } = await openUi(t, browser)
+    const { emulator, page, uiUrl } = await openUi(t, browser())
     await page.goto(`${uiUrl}#/tokens`)
     const form = page.getByRole('form', { name: 'Mint a token' })
     await form.getByLabel('all.Instance', { exact: true }).uncheck()
