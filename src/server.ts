@@ -2,6 +2,7 @@ import pino from 'pino'
 import { buildApp } from './app.js'
 import { ConfigError, helpText, parseCommand, type Config, type LogLevel } from './config.js'
 import { loadSeedFile, SnapshotError } from './snapshot.js'
+import { DatabaseOpenError } from './store/open.js'
 import { VERSION } from './version.js'
 
 /**
@@ -49,7 +50,7 @@ async function serve (config: Config): Promise<void> {
       ...(config.journalSize === undefined ? {} : { journalSize: config.journalSize })
     })
   } catch (error) {
-    fail(`cannot start: ${(error as Error).message}`)
+    fail(error instanceof DatabaseOpenError ? error.message : `cannot start: ${(error as Error).message}`)
   }
   let stopping = false
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {

@@ -1,5 +1,8 @@
 import type Database from 'better-sqlite3'
 
+/** `PRAGMA application_id` of the emulator's files: "LSIE", Losant invites emulator. */
+export const APPLICATION_ID = 0x4C534945
+
 /**
  * The schema, versioned with `PRAGMA user_version`: migration N takes a database from
  * version N-1 to N. Applied in one transaction at open; never edit a released step,
@@ -59,16 +62,40 @@ const MIGRATIONS: readonly string[] = [
     sent_at INTEGER NOT NULL
   );
   CREATE INDEX outbox_by_recipient ON outbox (to_email, sent_at);
-  `
+  `,
+  // 3: the mark that tells the emulator's files from other applications' (checkOwner()).
+  `PRAGMA application_id = ${APPLICATION_ID}`
 ]
 
 export const SCHEMA_VERSION = MIGRATIONS.length
+/** Schema versions made before the mark: such a file is the emulator's if it holds these tables. */
+const UNMARKED_VERSIONS = 2
+const FIRST_TABLES = ['settings', 'instances', 'orgs', 'invites', 'members', 'static_tokens']
+
+/**
+ * Whose the opened file is, read before anything is written to it: the emulator's
+ * (marked, or made by a version before the mark), new (no mark, no schema: a zero-length
+ * or empty file), or another application's (the reason says how it tells).
+ */
+export function checkOwner (db: Database.Database): { owner: 'emulator' | 'new' } | { owner: 'other', reason: string } {
+  const applicationId = db.pragma('application_id', { simple: true }) as number
+  if (applicationId === APPLICATION_ID) return { owner: 'emulator' }
+  if (applicationId !== 0) {
+    return { owner: 'other', reason: `its application_id is 0x${(applicationId >>> 0).toString(16).padStart(8, '0')}, not the emulator's` }
+  }
+  const version = db.pragma('user_version', { simple: true }) as number
+  const tables = db.prepare<[], string>("SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name").pluck().all()
+  if (version === 0 && tables.length === 0) return { owner: 'new' }
+  if (version >= 1 && version <= UNMARKED_VERSIONS && FIRST_TABLES.every((table) => tables.includes(table))) return { owner: 'emulator' }
+  const shown = tables.length === 0 ? 'no tables' : `tables ${tables.slice(0, 5).join(', ')}${tables.length > 5 ? ', …' : ''}`
+  return { owner: 'other', reason: `it holds another application's data (user_version ${version}, ${shown})` }
+}
 
 /** Brings the database to SCHEMA_VERSION; answers the version it had (0: a new database). */
 export function migrate (db: Database.Database): number {
   const current = db.pragma('user_version', { simple: true }) as number
   if (current > SCHEMA_VERSION) {
-    throw new Error(`the database's schema version ${current} is newer than this emulator's (${SCHEMA_VERSION})`)
+    throw new Error(`its schema version ${current} is newer than this emulator's (${SCHEMA_VERSION}): it was made by a later version`)
   }
   db.transaction(() => {
     for (let version = current + 1; version <= SCHEMA_VERSION; version++) {

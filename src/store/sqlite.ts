@@ -1,12 +1,12 @@
 import { randomBytes } from 'node:crypto'
-import { mkdirSync } from 'node:fs'
-import { dirname } from 'node:path'
-import Database from 'better-sqlite3'
+import type Database from 'better-sqlite3'
 import type { TokenGrant } from '../auth/tokens.js'
 import type { CompiledGlob } from '../glob.js'
-import { migrate } from './migrations.js'
+import { storageFailureKind } from './failures.js'
+import { openDatabase } from './open.js'
 import {
   StoreConflictError,
+  type StorageFailure,
   type InstanceRecord,
   type InviteListQuery,
   type InviteRecord,
@@ -120,22 +120,15 @@ export class SqliteInviteStore implements InviteStore {
   readonly #orgVersions = new Map<string, number>()
   #accountedChanges = -1
   #lastOrgVersion = 0
+  /** total_changes() when a write last failed for lack of space; undefined once a write succeeded since. */
+  #fullAtChanges: number | undefined
 
+  /** Throws DatabaseOpenError (one line naming the file and the reason) when the file cannot be used. */
   constructor (path: string) {
     this.location = path
-    if (path !== ':memory:' && path !== '') mkdirSync(dirname(path), { recursive: true })
-    this.#db = new Database(path)
-    this.#db.pragma('journal_mode = WAL')
-    // NORMAL under WAL: a committed transaction survives a crash of the process
-    // (SIGKILL); only a power loss may drop the last ones.
-    this.#db.pragma('synchronous = NORMAL')
-    this.#db.pragma('foreign_keys = ON')
-    this.#db.pragma('busy_timeout = 5000')
-    // A 2 MiB page cache (better-sqlite3 builds SQLite with 16 MiB): pages past it are read
-    // again from the OS's file cache. Peak memory under the benchmark's load fell by about
-    // 10 MiB; a scan of a 100k-invite org got about a sixth slower (docs/PERFORMANCE.md, e).
-    this.#db.pragma('cache_size = -2000')
-    this.isNew = migrate(this.#db) === 0
+    const opened = openDatabase(path)
+    this.#db = opened.db
+    this.isNew = opened.isNew
     const db = this.#db
     this.#statements = {
       getInstance: db.prepare<[string], InstanceRecord>('SELECT id, name FROM instances WHERE id = ?'),
@@ -513,6 +506,19 @@ export class SqliteInviteStore implements InviteStore {
       tokens.set(row.token, grant)
     }
     return tokens
+  }
+
+  recordFailure (error: unknown): StorageFailure | undefined {
+    const kind = storageFailureKind(error)
+    if (kind === undefined) return undefined
+    if (kind === 'full') this.#fullAtChanges = this.#changes()
+    return { kind, database: this.location }
+  }
+
+  diskFull (): StorageFailure | undefined {
+    // A write that succeeded since (it changed rows) shows there is space again.
+    if (this.#fullAtChanges !== undefined && this.#changes() !== this.#fullAtChanges) this.#fullAtChanges = undefined
+    return this.#fullAtChanges === undefined ? undefined : { kind: 'full', database: this.location }
   }
 
   close (): void {

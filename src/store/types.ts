@@ -114,6 +114,14 @@ export interface StoreCounts {
 
 export class StoreConflictError extends Error {}
 
+/** Storage that failed under a request: clients and health are told the cause by name. */
+export interface StorageFailure {
+  /** full: no space left; readonly: the file or its file system refuses writes; io: the disk reported an error; damaged: the file is corrupt. */
+  kind: 'full' | 'readonly' | 'io' | 'damaged'
+  /** The database file. */
+  database: string
+}
+
 /**
  * Everything the emulator keeps. Nothing above this interface knows SQL; ids passed in
  * are already normalised (lower-case hex).
@@ -176,5 +184,13 @@ export interface InviteStore {
   signingKey: () => Buffer
   /** Static bearer tokens (from a seed), by token string. */
   staticTokens: () => Map<string, TokenGrant>
+  /**
+   * The storage failure an error this store threw is, or undefined for any other error.
+   * A write refused for lack of space is remembered: diskFull() answers it until a write
+   * succeeds.
+   */
+  recordFailure: (error: unknown) => StorageFailure | undefined
+  /** The last write's failure for lack of space, while no write has succeeded since; else undefined. */
+  diskFull: () => StorageFailure | undefined
   close: () => void
 }
