@@ -18,6 +18,7 @@ import uiRoutes from './routes/control/ui.js'
 import type { Snapshot } from './schemas/snapshot.js'
 import { validateSnapshot } from './snapshot.js'
 import { SqliteInviteStore } from './store/sqlite.js'
+import type { StorageFailure } from './store/types.js'
 
 export const DEFAULT_INVITE_TTL_MS = 7 * 24 * 60 * 60 * 1000
 export const DEFAULT_BODY_LIMIT = 1024 * 1024
@@ -202,12 +203,16 @@ const FASTIFY_CLIENT_ERRORS: Record<string, (error: { message: string }, bodyLim
 function installErrorHandling (app: FastifyInstance, methods: MethodTable, bodyLimit: number): void {
   app.setErrorHandler((error: Error & { code?: string, statusCode?: number }, request, reply) => {
     let losant: LosantError
+    let failure: StorageFailure | undefined
     if (error instanceof LosantError) {
       losant = error
     } else if (error.code !== undefined && FASTIFY_CLIENT_ERRORS[error.code] !== undefined) {
       losant = FASTIFY_CLIENT_ERRORS[error.code]!(error, bodyLimit, request.headers['content-type'])
     } else if (error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500) {
       losant = new LosantError(error.statusCode, 'BadRequest', error.message)
+    } else if ((failure = app.emulator.store.recordFailure(error)) !== undefined) {
+      request.log.error({ err: error, method: request.method, url: redactUrl(request.url), storage: failure.kind }, 'storage failure')
+      losant = errors.storageFailure(failure)
     } else {
       request.log.error({ err: error, method: request.method, url: redactUrl(request.url) }, 'unhandled error')
       losant = errors.internal()

@@ -1,4 +1,5 @@
 import { STATUS_CODES } from 'node:http'
+import type { StorageFailure } from './store/types.js'
 
 /**
  * Every error the emulator answers with is built here, in Losant's shape:
@@ -20,6 +21,12 @@ export class LosantError extends Error {
   toBody (): { type: string, message: string } {
     return { type: this.type, message: this.message }
   }
+}
+
+const STORAGE_FAILURES: Record<Exclude<StorageFailure['kind'], 'full'>, (database: string) => string> = {
+  readonly: (database) => `The database ${database} is read-only (its file or file system refuses writes): the change was not saved`,
+  io: (database) => `The disk holding the database ${database} reported an I/O error: the request was not completed`,
+  damaged: (database) => `The database ${database} is damaged (SQLite reports it corrupt): restore a snapshot into a new database file`
 }
 
 export const errors = {
@@ -51,6 +58,13 @@ export const errors = {
   /** dist/ui is missing: the server runs from a checkout whose front end was never built. */
   uiNotBuilt: () => new LosantError(404, 'NotFound', 'The web UI is not built: run npm run build'),
   internal: () => new LosantError(500, 'InternalError', 'An unexpected error occurred'),
+  /** No space left for a write (choice: WebDAV's 507, the status that says so). */
+  insufficientStorage: (database: string) => new LosantError(507, 'InsufficientStorage',
+    `The disk holding the database ${database} is full: the change was not saved. Writes work again once space is freed, without a restart`),
+  /** Storage that failed otherwise: the message names the cause, never only "unexpected". */
+  storageFailure: (failure: StorageFailure) => failure.kind === 'full'
+    ? errors.insufficientStorage(failure.database)
+    : new LosantError(500, 'InternalError', STORAGE_FAILURES[failure.kind](failure.database)),
   /** A fault injected through `/_emulator/faults`: the type is the status's name (`ServiceUnavailable`). */
   injected: (status: number) => new LosantError(status, status === 500 ? 'InternalError' : (STATUS_CODES[status] ?? 'Error').replace(/[^A-Za-z]/g, ''),
     `Injected fault: ${status} ${STATUS_CODES[status] ?? 'Error'}`)

@@ -3,8 +3,10 @@ import { ObjectIdSchema } from './common.js'
 
 /** Schemas of the emulator's own control plane (`/_emulator`). */
 
+/** `degraded` while writes fail for lack of space (`reason` says so); reads still work. */
 export const HealthSchema = Type.Object({
-  status: Type.Literal('ok'),
+  status: Type.Union([Type.Literal('ok'), Type.Literal('degraded')]),
+  reason: Type.Optional(Type.String()),
   version: Type.String()
 })
 

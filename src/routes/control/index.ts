@@ -43,9 +43,18 @@ const controlRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const { store, tokens, clock } = emulator
 
   app.get('/health', {
-    schema: { summary: 'Liveness and readiness: 200 once the store is open; never needs the admin token', tags: ['control'], security: [], response: { 200: HealthSchema } },
+    schema: {
+      summary: 'Liveness and readiness: 200 once the store is open ("degraded" while writes fail for lack of space); never needs the admin token',
+      tags: ['control'],
+      security: [],
+      response: { 200: HealthSchema }
+    },
     config: { policy: { access: 'public' } }
-  }, async () => ({ status: 'ok' as const, version: VERSION }))
+  }, async () => {
+    const full = store.diskFull()
+    if (full === undefined) return { status: 'ok' as const, version: VERSION }
+    return { status: 'degraded' as const, reason: `The disk holding the database ${full.database} is full: writes fail until space is freed`, version: VERSION }
+  })
 
   app.get('/openapi.json', {
     schema: { summary: 'This OpenAPI 3 document', tags: ['control'], security: [] },
