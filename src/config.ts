@@ -15,6 +15,8 @@ export interface Config {
   /** Set (to false) only when the journal is off. */
   journal?: false
   journalSize?: number
+  /** Longest wait for answers in flight on SIGTERM/SIGINT, in milliseconds. */
+  shutdownGraceMs?: number
 }
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
@@ -53,6 +55,7 @@ export const OPTIONS: readonly Option[] = [
   { flag: 'invite-ttl', env: 'LOSANT_EMULATOR_INVITE_TTL', takesValue: true, value: 'ms', default: '`604800000` (7 days)', description: 'lifetime of new invites, in milliseconds' },
   { flag: 'journal-size', env: 'LOSANT_EMULATOR_JOURNAL_SIZE', takesValue: true, value: 'n', default: '`1000`', description: 'most requests the request journal keeps; the oldest are dropped' },
   { flag: 'no-journal', env: 'LOSANT_EMULATOR_JOURNAL', envCell: '`LOSANT_EMULATOR_JOURNAL=off`', takesValue: false, default: 'journal on', description: 'record no requests (`GET /_emulator/requests` answers `[]`)' },
+  { flag: 'shutdown-grace', env: 'LOSANT_EMULATOR_SHUTDOWN_GRACE', takesValue: true, value: 'ms', default: '`10000` (10 s)', description: 'on SIGTERM or SIGINT, longest wait in milliseconds for answers in flight; then open connections are cut' },
   { flag: 'log-level', env: 'LOSANT_EMULATOR_LOG_LEVEL', takesValue: true, value: 'level', default: '`info`', description: `${LOG_LEVELS.slice(0, -1).map((l) => `\`${l}\``).join(', ')} or \`${LOG_LEVELS.at(-1)!}\`` },
   { flag: 'help', short: 'h', env: '', takesValue: false, description: 'print the options and exit' },
   { flag: 'version', short: 'v', env: '', takesValue: false, description: 'print the version and exit' }
@@ -103,6 +106,7 @@ export function parseCommand (argv: readonly string[], env: NodeJS.ProcessEnv): 
   const seed = read('seed')?.value
   const adminToken = read('admin-token')?.value
   const journalSize = integer('journal-size', 1, 1_000_000)
+  const shutdownGraceMs = integer('shutdown-grace', 0, 3_600_000, ' of milliseconds')
   const journalEnv = env.LOSANT_EMULATOR_JOURNAL?.toLowerCase()
   if (journalEnv !== undefined && journalEnv !== '' && !['on', 'off', 'true', 'false', '1', '0'].includes(journalEnv)) {
     throw new ConfigError(`LOSANT_EMULATOR_JOURNAL must be on or off, not "${env.LOSANT_EMULATOR_JOURNAL}"`)
@@ -114,6 +118,7 @@ export function parseCommand (argv: readonly string[], env: NodeJS.ProcessEnv): 
   if (inviteTtlMs !== undefined) config.inviteTtlMs = inviteTtlMs
   if (values['no-journal'] === true || ['off', 'false', '0'].includes(journalEnv ?? '')) config.journal = false
   if (journalSize !== undefined) config.journalSize = journalSize
+  if (shutdownGraceMs !== undefined) config.shutdownGraceMs = shutdownGraceMs
   return { kind: 'run', config }
 }
 

@@ -1,14 +1,15 @@
 import pino from 'pino'
 import { buildApp } from './app.js'
 import { ConfigError, helpText, parseCommand, type Config, type LogLevel } from './config.js'
+import { DEFAULT_SHUTDOWN_GRACE_MS, stopOnSignals } from './shutdown.js'
 import { loadSeedFile, SnapshotError } from './snapshot.js'
 import { DatabaseOpenError } from './store/open.js'
 import { VERSION } from './version.js'
 
 /**
  * The process that listens: configuration from flags and environment, the app, and a
- * clean stop on SIGTERM/SIGINT (stop accepting, finish requests in flight, close the
- * database, exit 0).
+ * clean stop on SIGTERM/SIGINT (shutdown.ts: stop accepting, let answers in flight reach
+ * their clients within the grace period, close the database, exit 0).
  */
 async function main (): Promise<void> {
   let command
@@ -52,18 +53,7 @@ async function serve (config: Config): Promise<void> {
   } catch (error) {
     fail(error instanceof DatabaseOpenError ? error.message : `cannot start: ${(error as Error).message}`)
   }
-  let stopping = false
-  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-    process.on(signal, () => {
-      if (stopping) return
-      stopping = true
-      logger.info({ signal }, 'stopping')
-      app.close().then(() => process.exit(0), (error: unknown) => {
-        logger.error({ err: error }, 'error while stopping')
-        process.exit(1)
-      })
-    })
-  }
+  stopOnSignals(app, logger, config.shutdownGraceMs ?? DEFAULT_SHUTDOWN_GRACE_MS)
   try {
     await app.listen({ port: config.port, host: config.host, listenTextResolver: () => FASTIFY_LISTENING as unknown as string })
   } catch (error) {

@@ -67,6 +67,15 @@ describe('configuration', () => {
     assert.throws(() => parseCommand([], { LOSANT_EMULATOR_JOURNAL: 'maybe' }), /LOSANT_EMULATOR_JOURNAL must be on or off, not "maybe"/)
   })
 
+  test('the grace period on SIGTERM/SIGINT: --shutdown-grace, with its environment twin', () => {
+    assert.equal(run([]).shutdownGraceMs, undefined, 'the server then waits 10 s')
+    assert.equal(run(['--shutdown-grace', '0']).shutdownGraceMs, 0)
+    assert.equal(run([], { LOSANT_EMULATOR_SHUTDOWN_GRACE: '2500' }).shutdownGraceMs, 2500)
+    assert.equal(run(['--shutdown-grace', '100'], { LOSANT_EMULATOR_SHUTDOWN_GRACE: '2500' }).shutdownGraceMs, 100)
+    assert.throws(() => parseCommand(['--shutdown-grace', '10s'], {}), /--shutdown-grace must be .*"10s"/)
+    assert.throws(() => parseCommand([], { LOSANT_EMULATOR_SHUTDOWN_GRACE: '-1' }), /LOSANT_EMULATOR_SHUTDOWN_GRACE must be/)
+  })
+
   test('--help and --version, -h and -v', () => {
     assert.deepEqual(parseCommand(['--help'], {}), { kind: 'help' })
     assert.deepEqual(parseCommand(['-h'], {}), { kind: 'help' })

@@ -1,0 +1,123 @@
+import type { IncomingMessage, Server, ServerResponse } from 'node:http'
+import { Server as NetServer, type Socket } from 'node:net'
+import type { FastifyBaseLogger, FastifyInstance } from 'fastify'
+
+export const DEFAULT_SHUTDOWN_GRACE_MS = 10_000
+
+/**
+ * A drain for an HTTP server: on stop(), no new connections; every answer already begun
+ * reaches its client, idle keep-alive connections close at once, and what is still open
+ * when the grace period ends is cut. Install before the server listens.
+ *
+ * Not `server.close()`: from Node 19 it also runs closeIdleConnections(), which counts a
+ * connection as idle once its response has been handed to `end()`, and destroys it while
+ * a slow client is still reading the bytes buffered for it (a multi-MB listing was cut
+ * short). Fastify's close() calls it, so the app is closed only once the drain is done.
+ */
+export class ConnectionDrain {
+  readonly #server: Server
+  /** Every open connection, with its responses that have not finished sending. */
+  readonly #open = new Map<Socket, Set<ServerResponse>>()
+  #stopping: Promise<{ cut: number }> | undefined
+  /** While stopping: called when the last connection closes. */
+  #onEmpty: (() => void) | undefined
+  #cutNow: (() => void) | undefined
+
+  constructor (server: Server) {
+    this.#server = server
+    server.on('connection', (socket: Socket) => {
+      this.#open.set(socket, new Set())
+      socket.once('close', () => {
+        this.#open.delete(socket)
+        if (this.#open.size === 0) this.#onEmpty?.()
+      })
+    })
+    // First among the request listeners, so the header is set before any answer starts.
+    server.prependListener('request', (request: IncomingMessage, response: ServerResponse) => {
+      const responses = this.#open.get(request.socket)
+      if (responses === undefined) return
+      responses.add(response)
+      // A request that arrives while stopping is answered, and its connection then closes.
+      if (this.#stopping !== undefined) response.setHeader('connection', 'close')
+      // 'close' follows 'finish', which comes once the last byte was handed to the system.
+      response.once('close', () => {
+        responses.delete(response)
+        if (responses.size === 0 && this.#stopping !== undefined) closeSoon(request.socket)
+      })
+    })
+  }
+
+  /**
+   * Stops accepting, waits for the answers in progress (at most `graceMs`), then cuts the
+   * connections still open. Resolves once none is left, to how many were cut.
+   */
+  stop (graceMs: number): Promise<{ cut: number }> {
+    if (this.#stopping !== undefined) return this.#stopping
+    this.#stopping = new Promise((resolve) => {
+      const finish = (cut: number): void => {
+        clearTimeout(timer)
+        this.#onEmpty = undefined
+        this.#cutNow = undefined
+        resolve({ cut })
+      }
+      this.#onEmpty = () => finish(0)
+      this.#cutNow = () => {
+        const cut = this.#open.size
+        this.#onEmpty = undefined
+        for (const socket of this.#open.keys()) socket.destroy()
+        finish(cut)
+      }
+      const timer = setTimeout(this.#cutNow, graceMs)
+      NetServer.prototype.close.call(this.#server)
+      for (const [socket, responses] of this.#open) {
+        if (responses.size === 0) closeSoon(socket)
+        for (const response of responses) if (!response.headersSent) response.setHeader('connection', 'close')
+      }
+      if (this.#open.size === 0) finish(0)
+    })
+    return this.#stopping
+  }
+
+  /** While stopping: cuts every connection still open now, without waiting for the grace period. */
+  cutNow (): void {
+    this.#cutNow?.()
+  }
+}
+
+/** Ends the connection once what is buffered for it has been written: nothing is dropped. */
+function closeSoon (socket: Socket): void {
+  if (socket.destroyed || socket.writableEnded) return
+  socket.end(() => socket.destroy())
+}
+
+/**
+ * The CLI's stop on SIGTERM and SIGINT: drain (at most `graceMs`), close the app (and with
+ * it the database), exit 0. A second signal cuts what is left at once.
+ */
+export function stopOnSignals (app: FastifyInstance, logger: FastifyBaseLogger, graceMs: number): void {
+  const drain = new ConnectionDrain(app.server)
+  let stopping = false
+  let hurried = false
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.on(signal, () => {
+      if (stopping) {
+        hurried = true
+        logger.info({ signal }, 'stopping now')
+        drain.cutNow()
+        return
+      }
+      stopping = true
+      const started = performance.now()
+      logger.info({ signal, graceMs }, 'stopping')
+      drain.stop(graceMs).then(async ({ cut }) => {
+        if (cut > 0) logger.warn({ cut, graceMs }, `cut ${cut} connection(s) still open ${hurried ? 'on a second signal' : `after the grace period of ${graceMs} ms`}`)
+        await app.close()
+        logger.info({ ms: Math.round(performance.now() - started) }, 'stopped')
+        process.exit(0)
+      }).catch((error: unknown) => {
+        logger.error({ err: error }, 'error while stopping')
+        process.exit(1)
+      })
+    })
+  }
+}
