@@ -87,6 +87,10 @@ export async function buildApp (options: AppOptions = {}): Promise<FastifyInstan
   const tokens = new TokenService(store.signingKey(), clock, store.staticTokens())
   const emulator = new Emulator({ store, tokens, clock, inviteTtlMs: options.inviteTtlMs ?? DEFAULT_INVITE_TTL_MS, ...(seed === undefined ? {} : { seed }) })
   if (seed !== undefined && store.isNew) emulator.restore(seed)
+  else if (seed !== undefined) {
+    app.log.warn(`The seed was not applied: the database ${options.db} already holds data from an earlier start (a seed applies ` +
+      'only to a new database). To apply it, POST /_emulator/reset (it replaces all data with the seed), or start on a new --db file')
+  }
   app.decorate('emulator', emulator)
   installHarness(app, emulator, { journal: options.journal, journalSize: options.journalSize })
 

@@ -133,6 +133,33 @@ describe('the server process', () => {
     }
   })
 
+  test('a seed given for a database that already holds data: one line says it was not applied, and how to apply it', async (t) => {
+    const dir = tempDir(t)
+    const db = join(dir, 'emulator.db')
+    const first = await start(t, ['--db', db])
+    assert.equal((await call(`${first.url}/_emulator/instances`, 'POST', { id: 'cccccccccccccccccccccccc' })).status, 201)
+    assert.equal(await stop(first), 0)
+    const seed = join(dir, 'seed.json')
+    writeFileSync(seed, JSON.stringify({ instances: [{ id: 'aaaaaaaaaaaaaaaaaaaaaaaa', orgs: [{ id: 'bbbbbbbbbbbbbbbbbbbbbbbb' }] }], tokens: [{ token: 'seed-token', scope: ['all.Instance'] }] }))
+
+    const second = await start(t, ['--db', db, '--seed', seed])
+    const said = second.lines.map((line) => JSON.parse(line)).filter((entry) => /seed/i.test(entry.msg))
+    assert.equal(said.length, 1, second.lines.join('\n'))
+    assert.equal(said[0].level, 40)
+    assert.equal(said[0].msg, `The seed was not applied: the database ${db} already holds data from an earlier start (a seed applies only to a new ` +
+      'database). To apply it, POST /_emulator/reset (it replaces all data with the seed), or start on a new --db file')
+    // As it says: the seed's token is unknown until a reset applies the seed.
+    const invites = `${second.url}/instances/aaaaaaaaaaaaaaaaaaaaaaaa/orgs/bbbbbbbbbbbbbbbbbbbbbbbb/invites`
+    assert.equal((await call(invites, 'GET', undefined, 'seed-token')).status, 401)
+    assert.equal((await call(`${second.url}/_emulator/reset`, 'POST')).status, 200)
+    assert.equal((await call(invites, 'GET', undefined, 'seed-token')).status, 200)
+    assert.equal(await stop(second), 0)
+
+    const fresh = await start(t, ['--db', join(dir, 'new.db'), '--seed', seed])
+    assert.equal(fresh.lines.filter((line) => /seed/i.test(JSON.parse(line).msg)).length, 0)
+    assert.equal((await call(invites.replace(second.url, fresh.url), 'GET', undefined, 'seed-token')).status, 200)
+  })
+
   test('the docs page, its static files and the OpenAPI document are served as from source', async (t) => {
     const running = await start(t, ['--db', ':memory:'])
     const fromSource = await buildApp()
@@ -244,8 +271,8 @@ describe('the server process', () => {
     // cache (V8 itself would take it: it checks only the source's length).
     const [entry] = SERVER as [string]
     const bundle = readFileSync(entry.replace(/\.mjs$/, '.cjs'), 'utf8')
-    const health = 'async () => ({ status: "ok", version: VERSION })'
-    assert.equal(bundle.split(health).length, 2, 'the health handler, once')
+    const health = '{ status: "ok", version: VERSION }'
+    assert.equal(bundle.split(health).length, 2, "the health handler's answer, once")
     const copy = entry.replace(/\.mjs$/, '-changed.mjs')
     const files = [copy, copy.replace(/\.mjs$/, '.cjs'), copy.replace(/\.mjs$/, '.cjs.cache')]
     t.after(() => { for (const file of files) rmSync(file, { force: true }) })
