@@ -26,7 +26,7 @@ export class LosantError extends Error {
 const STORAGE_FAILURES: Record<Exclude<StorageFailure['kind'], 'full'>, (database: string) => string> = {
   readonly: (database) => `The database ${database} is read-only (its file or file system refuses writes): the change was not saved`,
   io: (database) => `The disk holding the database ${database} reported an I/O error: the request was not completed`,
-  damaged: (database) => `The database ${database} is damaged (SQLite reports it corrupt): restore a snapshot into a new database file`
+  damaged: (database) => `The database ${database} is damaged (SQLite reports it corrupt)`
 }
 
 export const errors = {

@@ -138,7 +138,7 @@ describe('the server process', () => {
     const db = join(dir, 'emulator.db')
     const first = await start(t, ['--db', db])
     assert.equal((await call(`${first.url}/_emulator/instances`, 'POST', { id: 'cccccccccccccccccccccccc' })).status, 201)
-    assert.equal(await stop(first), 0)
+    assert.equal(await stop(first, 'SIGTERM'), 0)
     const seed = join(dir, 'seed.json')
     writeFileSync(seed, JSON.stringify({ instances: [{ id: 'aaaaaaaaaaaaaaaaaaaaaaaa', orgs: [{ id: 'bbbbbbbbbbbbbbbbbbbbbbbb' }] }], tokens: [{ token: 'seed-token', scope: ['all.Instance'] }] }))
 
@@ -153,7 +153,7 @@ describe('the server process', () => {
     assert.equal((await call(invites, 'GET', undefined, 'seed-token')).status, 401)
     assert.equal((await call(`${second.url}/_emulator/reset`, 'POST')).status, 200)
     assert.equal((await call(invites, 'GET', undefined, 'seed-token')).status, 200)
-    assert.equal(await stop(second), 0)
+    assert.equal(await stop(second, 'SIGTERM'), 0)
 
     const fresh = await start(t, ['--db', join(dir, 'new.db'), '--seed', seed])
     assert.equal(fresh.lines.filter((line) => /seed/i.test(JSON.parse(line).msg)).length, 0)

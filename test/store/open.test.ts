@@ -179,6 +179,7 @@ describe('unusable paths fail fast', () => {
     const result = runToExit(['--db', db], NOBODY)
     assertRefused(result, new RegExp(`^losant-invites-emulator: database ${db}: the file is not writable \\(permission denied\\)$`))
     assert.ok(result.ms < 5000, `${result.ms} ms`)
+    t.diagnostic(`read-only file: exit 2 after ${result.ms.toFixed(0)} ms`)
   })
 
   test('a read-only folder is refused, for a new file and for one already there', async (t) => {
@@ -213,6 +214,7 @@ describe('unusable paths fail fast', () => {
       const result = runToExit(['--db', path])
       assertRefused(result, new RegExp(`^losant-invites-emulator: database ${path}: ${reason.source}`))
       assert.ok(result.ms < 5000, `${path}: ${result.ms} ms`)
+      t.diagnostic(`${path}: exit 2 after ${result.ms.toFixed(0)} ms`)
     }
   })
 })

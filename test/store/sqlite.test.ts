@@ -6,6 +6,7 @@ import { describe, test, type TestContext } from 'node:test'
 import Database from 'better-sqlite3'
 import { compileGlob } from '../../src/glob.js'
 import { SCHEMA_VERSION } from '../../src/store/migrations.js'
+import { DatabaseOpenError } from '../../src/store/open.js'
 import { SqliteInviteStore } from '../../src/store/sqlite.js'
 import { StoreConflictError } from '../../src/store/types.js'
 import { buildTestApp, createInstance, createOrg, expectStatus, mintToken } from '../helper.js'
@@ -36,6 +37,33 @@ describe('SqliteInviteStore', () => {
     db.pragma(`user_version = ${SCHEMA_VERSION + 1}`)
     db.close()
     assert.throws(() => new SqliteInviteStore(path), /newer than this emulator's/)
+  })
+
+  test('a file another store holds is refused; it opens once that one is closed', (t) => {
+    const path = tempDb(t)
+    const first = new SqliteInviteStore(path)
+    assert.throws(() => new SqliteInviteStore(path), (error: Error) =>
+      error instanceof DatabaseOpenError && error.message.startsWith(`database ${path}: in use by this process (pid ${process.pid}), through another connection;`))
+    first.close()
+    new SqliteInviteStore(path).close()
+  })
+
+  test('a write refused for lack of space is remembered until a write changes rows', (t) => {
+    const path = tempDb(t)
+    const store = new SqliteInviteStore(path)
+    t.after(() => store.close())
+    const full = new Database.SqliteError('database or disk is full', 'SQLITE_FULL')
+    assert.deepEqual(store.recordFailure(full), { kind: 'full', database: path })
+    assert.deepEqual(store.diskFull(), { kind: 'full', database: path })
+    assert.deepEqual(store.listInstances(), [])
+    assert.equal(store.deleteInstance(I), false, 'a write that changes nothing shows nothing')
+    assert.deepEqual(store.diskFull(), { kind: 'full', database: path })
+    store.createInstance({ id: I, name: 'i' })
+    assert.equal(store.diskFull(), undefined)
+    assert.deepEqual(store.recordFailure(new Database.SqliteError('disk I/O error', 'SQLITE_IOERR_FSYNC')), { kind: 'io', database: path })
+    assert.equal(store.diskFull(), undefined)
+    assert.equal(store.recordFailure(new Database.SqliteError('UNIQUE constraint failed', 'SQLITE_CONSTRAINT_UNIQUE')), undefined)
+    assert.equal(store.recordFailure(new Error('not from the store')), undefined)
   })
 
   test('the signing key is made once and kept', (t) => {
