@@ -16,8 +16,12 @@ export const DEFAULT_SHUTDOWN_GRACE_MS = 10_000
  */
 export class ConnectionDrain {
   readonly #server: Server
-  /** Every open connection, with its responses that have not finished sending. */
-  readonly #open = new Map<Socket, Set<ServerResponse>>()
+  /**
+   * Every open connection, with its latest response (undefined before its first request).
+   * HTTP/1.1 answers a connection's requests in order, so when the latest has finished
+   * sending, every earlier one has too.
+   */
+  readonly #open = new Map<Socket, ServerResponse | undefined>()
   #stopping: Promise<{ cut: number }> | undefined
   /** While stopping: called when the last connection closes. */
   #onEmpty: (() => void) | undefined
@@ -26,24 +30,19 @@ export class ConnectionDrain {
   constructor (server: Server) {
     this.#server = server
     server.on('connection', (socket: Socket) => {
-      this.#open.set(socket, new Set())
+      this.#open.set(socket, undefined)
       socket.once('close', () => {
         this.#open.delete(socket)
         if (this.#open.size === 0) this.#onEmpty?.()
       })
     })
     // First among the request listeners, so the header is set before any answer starts.
+    // Nothing more per request than one Map entry until a stop begins.
     server.prependListener('request', (request: IncomingMessage, response: ServerResponse) => {
-      const responses = this.#open.get(request.socket)
-      if (responses === undefined) return
-      responses.add(response)
+      if (!this.#open.has(request.socket)) return
+      this.#open.set(request.socket, response)
       // A request that arrives while stopping is answered, and its connection then closes.
-      if (this.#stopping !== undefined) response.setHeader('connection', 'close')
-      // 'close' follows 'finish', which comes once the last byte was handed to the system.
-      response.once('close', () => {
-        responses.delete(response)
-        if (responses.size === 0 && this.#stopping !== undefined) closeSoon(request.socket)
-      })
+      if (this.#stopping !== undefined) this.#closeAfter(request.socket, response)
     })
   }
 
@@ -69,10 +68,7 @@ export class ConnectionDrain {
       }
       const timer = setTimeout(this.#cutNow, graceMs)
       NetServer.prototype.close.call(this.#server)
-      for (const [socket, responses] of this.#open) {
-        if (responses.size === 0) closeSoon(socket)
-        for (const response of responses) if (!response.headersSent) response.setHeader('connection', 'close')
-      }
+      for (const [socket, response] of this.#open) this.#closeAfter(socket, response)
       if (this.#open.size === 0) finish(0)
     })
     return this.#stopping
@@ -81,6 +77,17 @@ export class ConnectionDrain {
   /** While stopping: cuts every connection still open now, without waiting for the grace period. */
   cutNow (): void {
     this.#cutNow?.()
+  }
+
+  /** Closes the connection once `response` has been handed to the system in full (at once when there is none). */
+  #closeAfter (socket: Socket, response: ServerResponse | undefined): void {
+    if (response === undefined || response.writableFinished) {
+      closeSoon(socket)
+      return
+    }
+    if (!response.headersSent) response.setHeader('connection', 'close')
+    // 'close' follows 'finish', which comes once the last byte was handed to the system.
+    response.once('close', () => closeSoon(socket))
   }
 }
 
