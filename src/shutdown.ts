@@ -120,11 +120,22 @@ export function stopOnSignals (app: FastifyInstance, logger: FastifyBaseLogger, 
         if (cut > 0) logger.warn({ cut, graceMs }, `cut ${cut} connection(s) still open ${hurried ? 'on a second signal' : `after the grace period of ${graceMs} ms`}`)
         await app.close()
         logger.info({ ms: Math.round(performance.now() - started) }, 'stopped')
-        process.exit(0)
+        exitAfterLogs(0)
       }).catch((error: unknown) => {
         logger.error({ err: error }, 'error while stopping')
-        process.exit(1)
+        exitAfterLogs(1)
       })
     })
   }
+}
+
+/**
+ * Ends the process once what it still does (the logger's last writes) is done, within a
+ * second. Not process.exit() at once: pino would then write its last lines in its exit
+ * hook, whose flushSync() (sonic-boom 4) retries for ever when stdout is a broken pipe
+ * (EPIPE: the log reader is gone), and the process would never end.
+ */
+function exitAfterLogs (code: number): void {
+  process.exitCode = code
+  setTimeout(() => process.exit(code), 1000).unref()
 }

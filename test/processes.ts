@@ -69,13 +69,17 @@ export async function startServer (t: TestContext, args: string[], as: SpawnAs =
   return { url, child, lines, exited }
 }
 
-/** Runs the server to its exit (it is expected to refuse to start), with a bound on the wait. */
+/**
+ * Runs the server to its exit (it is expected to refuse to start). A start that has not
+ * ended within 10 s is killed (status null, a failure): a refusal must come at once.
+ */
 export function runToExit (args: string[], as: SpawnAs = {}): SpawnSyncReturns<string> & { ms: number } {
   const started = performance.now()
   const result = spawnSync(process.execPath, [bundledServer(), '--port', '0', ...args], {
     env: { ...process.env, ...as.env },
     encoding: 'utf8',
-    timeout: 20_000,
+    timeout: 10_000,
+    killSignal: 'SIGKILL',
     ...(as.uid === undefined ? {} : { uid: as.uid }),
     ...(as.gid === undefined ? {} : { gid: as.gid })
   })
