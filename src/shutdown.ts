@@ -115,11 +115,11 @@ export function stopOnSignals (app: FastifyInstance, logger: FastifyBaseLogger, 
       }
       stopping = true
       const started = performance.now()
-      logger.info({ signal, graceMs }, 'stopping')
+      logger.info({ signal }, 'stopping')
       drain.stop(graceMs).then(async ({ cut }) => {
         if (cut > 0) logger.warn({ cut, graceMs }, `cut ${cut} connection(s) still open ${hurried ? 'on a second signal' : `after the grace period of ${graceMs} ms`}`)
         await app.close()
-        logger.info({ ms: Math.round(performance.now() - started) }, 'stopped')
+        logger.info(`stopped after ${Math.round(performance.now() - started)} ms`)
         exitAfterLogs(0)
       }).catch((error: unknown) => {
         logger.error({ err: error }, 'error while stopping')

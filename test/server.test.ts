@@ -220,7 +220,8 @@ describe('the server process', () => {
       `[time] INFO: Losant invites emulator ${JSON.parse(readFileSync('package.json', 'utf8')).version} listening on ${url} (database :memory:)`,
       '[time] INFO: GET /_emulator/health 200 N ms',
       '[time] INFO: GET /nope?jwt=[redacted] 404 N ms',
-      '[time] INFO: stopping {"signal":"SIGTERM"}'
+      '[time] INFO: stopping {"signal":"SIGTERM"}',
+      '[time] INFO: stopped after N ms'
     ], output)
   })
 
