@@ -38,7 +38,7 @@ interface RawClient {
 
 /**
  * One request on a raw keep-alive connection, read at most `bytesPerTick` every 10 ms
- * (Infinity: as fast as it comes; 0: never). A reader that reads slowly leaves the
+ * (Infinity: as fast as it comes). A reader that reads slowly leaves the
  * kernel's buffers full, so most of a large answer waits in the server.
  */
 function rawGet (server: RunningServer, path: string, bytesPerTick: number): RawClient {
@@ -87,6 +87,22 @@ function completeBody (raw: Buffer): { body: Buffer, length: number } {
   return { body, length }
 }
 
+/**
+ * A multi-MB listing whose reader has its headers and then reads 1 KB every 10 ms: it
+ * could not finish for some 100 s, so the answer is still being sent at any stop.
+ */
+async function stalledListing (server: RunningServer): Promise<RawClient> {
+  await bigOrg(server, 8000)
+  const stalled = rawGet(server, INVITES, 1024)
+  await stalled.headers
+  return stalled
+}
+
+/** Resolves once the server has logged a line whose message matches. */
+async function logLine (server: RunningServer, msg: RegExp): Promise<void> {
+  while (logged(server, msg).length === 0) await new Promise((resolve) => setTimeout(resolve, 20))
+}
+
 function logged (server: RunningServer, msg: RegExp): Array<Record<string, unknown>> {
   return server.lines.map((line) => JSON.parse(line) as Record<string, unknown>).filter((entry) => msg.test(String(entry.msg)))
 }
@@ -127,11 +143,9 @@ describe('stopping on SIGTERM', () => {
 
   test('no new connection is accepted while the drain runs', async (t) => {
     const server = await startServer(t, ['--db', ':memory:'])
-    await bigOrg(server, 8000)
-    const stalled = rawGet(server, INVITES, 0)
-    await new Promise((resolve) => setTimeout(resolve, 300))
+    const stalled = await stalledListing(server)
     server.child.kill('SIGTERM')
-    await new Promise((resolve) => setTimeout(resolve, 300))
+    await logLine(server, /^stopping$/)
     assert.equal(server.child.exitCode, null, 'still draining')
     await assert.rejects(fetch(`${server.url}/_emulator/health`), (error: Error & { cause?: { code?: string } }) => error.cause?.code === 'ECONNREFUSED')
     stalled.readRest()
@@ -141,10 +155,7 @@ describe('stopping on SIGTERM', () => {
 
   test('past the grace period (LOSANT_EMULATOR_SHUTDOWN_GRACE) what is left is cut and counted; exit 0', async (t) => {
     const server = await startServer(t, ['--db', ':memory:'], { env: { LOSANT_EMULATOR_SHUTDOWN_GRACE: '500' } })
-    await bigOrg(server, 8000)
-    // Never reads: its answer cannot finish.
-    const stalled = rawGet(server, INVITES, 0)
-    await new Promise((resolve) => setTimeout(resolve, 500))
+    const stalled = await stalledListing(server)
     const signalled = performance.now()
     server.child.kill('SIGTERM')
     assert.equal(await server.exited, 0)
@@ -169,11 +180,9 @@ describe('stopping on SIGTERM', () => {
 
   test('a second signal cuts at once', async (t) => {
     const server = await startServer(t, ['--db', ':memory:'])
-    await bigOrg(server, 8000)
-    const stalled = rawGet(server, INVITES, 0)
-    await new Promise((resolve) => setTimeout(resolve, 500))
+    const stalled = await stalledListing(server)
     server.child.kill('SIGTERM')
-    await new Promise((resolve) => setTimeout(resolve, 200))
+    await logLine(server, /^stopping$/)
     assert.equal(server.child.exitCode, null, 'draining, within the default 10 s grace period')
     server.child.kill('SIGINT')
     assert.equal(await server.exited, 0)

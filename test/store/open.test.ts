@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { createHash } from 'node:crypto'
 import { chmodSync, chownSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { describe, test } from 'node:test'
+import { describe, test, type TestContext } from 'node:test'
 import Database from 'better-sqlite3'
 import { call, NOBODY, runToExit, startServer, tempDir, type RunningServer } from '../processes.js'
 
@@ -162,15 +162,20 @@ describe("the emulator's files are marked; other files are refused untouched", (
 })
 
 describe('unusable paths fail fast', () => {
-  test('a read-only file (writable folder, not root) is refused at start', async (t) => {
-    const dir = tempDir(t)
-    const folder = join(dir, 'data')
+  /** An emulator's database in its own folder, both owned by `nobody`. */
+  async function nobodysDatabase (t: TestContext): Promise<{ folder: string, db: string }> {
+    const folder = join(tempDir(t), 'data')
     mkdirSync(folder)
     const db = join(folder, 'emulator.db')
     const made = await startServer(t, ['--db', db])
     assert.equal(await stop(made), 0)
     chownSync(folder, NOBODY.uid, NOBODY.gid)
     chownSync(db, NOBODY.uid, NOBODY.gid)
+    return { folder, db }
+  }
+
+  test('a read-only file (writable folder, not root) is refused at start', async (t) => {
+    const { db } = await nobodysDatabase(t)
 
     // The same file, writable, starts for that user: the refusal below is about the mode.
     const writable = await startServer(t, ['--db', db], NOBODY)
@@ -182,14 +187,7 @@ describe('unusable paths fail fast', () => {
   })
 
   test('a read-only folder is refused, for a new file and for one already there', async (t) => {
-    const dir = tempDir(t)
-    const folder = join(dir, 'data')
-    mkdirSync(folder)
-    const db = join(folder, 'emulator.db')
-    const made = await startServer(t, ['--db', db])
-    assert.equal(await stop(made), 0)
-    chownSync(db, NOBODY.uid, NOBODY.gid)
-    chownSync(folder, NOBODY.uid, NOBODY.gid)
+    const { folder, db } = await nobodysDatabase(t)
     chmodSync(folder, 0o555)
     for (const path of [db, join(folder, 'new.db')]) {
       assertRefused(runToExit(['--db', path], NOBODY),
