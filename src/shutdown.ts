@@ -1,18 +1,19 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http'
-import { Server as NetServer, type Socket } from 'node:net'
+import type { Socket } from 'node:net'
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify'
 
 export const DEFAULT_SHUTDOWN_GRACE_MS = 10_000
 
 /**
- * A drain for an HTTP server: on stop(), no new connections; every answer already begun
- * reaches its client, idle keep-alive connections close at once, and what is still open
- * when the grace period ends is cut. Install before the server listens.
+ * A drain for an HTTP server: on stop(), every answer already begun reaches its client,
+ * idle keep-alive connections close at once, and what is still open when the grace period
+ * ends is cut. Install before the server listens; the caller then closes the server
+ * (Fastify's close(): its preClose hooks end the journal's event streams first).
  *
- * Not `server.close()`: from Node 19 it also runs closeIdleConnections(), which counts a
+ * Node's server.close() (from Node 19) runs closeIdleConnections(), which counts a
  * connection as idle once its response has been handed to `end()`, and destroys it while
  * a slow client is still reading the bytes buffered for it (a multi-MB listing was cut
- * short). Fastify's close() calls it, so the app is closed only once the drain is done.
+ * short). While stopping, that method only closes connections with nothing left to send.
  */
 export class ConnectionDrain {
   readonly #server: Server
@@ -47,8 +48,8 @@ export class ConnectionDrain {
   }
 
   /**
-   * Stops accepting, waits for the answers in progress (at most `graceMs`), then cuts the
-   * connections still open. Resolves once none is left, to how many were cut.
+   * Waits for the answers in progress (at most `graceMs`), then cuts the connections still
+   * open. Resolves once none is left, to how many were cut.
    */
   stop (graceMs: number): Promise<{ cut: number }> {
     if (this.#stopping !== undefined) return this.#stopping
@@ -67,7 +68,8 @@ export class ConnectionDrain {
         finish(cut)
       }
       const timer = setTimeout(this.#cutNow, graceMs)
-      NetServer.prototype.close.call(this.#server)
+      // What server.close() calls: every connection is already handled below.
+      this.#server.closeIdleConnections = () => {}
       for (const [socket, response] of this.#open) this.#closeAfter(socket, response)
       if (this.#open.size === 0) finish(0)
     })
@@ -98,8 +100,9 @@ function closeSoon (socket: Socket): void {
 }
 
 /**
- * The CLI's stop on SIGTERM and SIGINT: drain (at most `graceMs`), close the app (and with
- * it the database), exit 0. A second signal cuts what is left at once.
+ * The CLI's stop on SIGTERM and SIGINT: drain (at most `graceMs`) while the app closes (it
+ * stops listening at once, answers requests that still arrive with 503, and closes the
+ * database once no connection is left), exit 0. A second signal cuts what is left at once.
  */
 export function stopOnSignals (app: FastifyInstance, logger: FastifyBaseLogger, graceMs: number): void {
   const drain = new ConnectionDrain(app.server)
@@ -116,9 +119,10 @@ export function stopOnSignals (app: FastifyInstance, logger: FastifyBaseLogger, 
       stopping = true
       const started = performance.now()
       logger.info({ signal }, 'stopping')
-      drain.stop(graceMs).then(async ({ cut }) => {
+      const drained = drain.stop(graceMs)
+      app.close().then(async () => {
+        const { cut } = await drained
         if (cut > 0) logger.warn({ cut, graceMs }, `cut ${cut} connection(s) still open ${hurried ? 'on a second signal' : `after the grace period of ${graceMs} ms`}`)
-        await app.close()
         logger.info(`stopped after ${Math.round(performance.now() - started)} ms`)
         exitAfterLogs(0)
       }).catch((error: unknown) => {
