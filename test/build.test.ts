@@ -30,7 +30,14 @@ interface Started { stderr: string, msToHealth: number }
 async function npmStart (t: TestContext, dir: string): Promise<Started> {
   const began = performance.now()
   const child = spawn('npm', ['start', '--silent', '--', '--port', '0', '--db', ':memory:'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'], detached: true })
-  t.after(() => { if (child.exitCode === null) process.kill(-child.pid!, 'SIGKILL') })
+  // Its process group may be gone already (npm killed by the SIGTERM below has no exitCode).
+  t.after(() => {
+    try {
+      process.kill(-child.pid!, 'SIGKILL')
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ESRCH') throw error
+    }
+  })
   let stderr = ''
   child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString() })
   const url = await new Promise<string>((resolve, reject) => {
