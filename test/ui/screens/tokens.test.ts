@@ -34,6 +34,7 @@ describe('UI: tokens', () => {
     assert.notEqual(token, other)
 
     await page.getByRole('link', { name: 'Overview' }).click()
+    await page.getByRole('heading', { level: 1, name: 'Overview' }).waitFor()
     await page.goBack()
     await page.getByRole('heading', { level: 1, name: 'Tokens' }).waitFor()
     assert.equal(await page.getByRole('region', { name: 'Your token' }).count(), 0, 'shown once')
