@@ -9,6 +9,7 @@ import { Clock } from './clock.js'
 import { Emulator } from './emulator.js'
 import { errors, LosantError } from './errors.js'
 import { installHarness } from './harness/index.js'
+import type { ListingsOptions } from './listings/index.js'
 import { installRequestChecks } from './pipeline.js'
 import { registerOpenApi } from './openapi.js'
 import { MethodTable } from './routing.js'
@@ -43,6 +44,8 @@ export interface AppOptions {
   journal?: boolean
   /** Most requests the journal keeps (the oldest dropped). Default 1000. */
   journalSize?: number
+  /** The listing seam's mechanisms, all on by default (the benchmark's ablation turns them off). */
+  listings?: ListingsOptions
 }
 
 declare module 'fastify' {
@@ -85,7 +88,14 @@ export async function buildApp (options: AppOptions = {}): Promise<FastifyInstan
   const store = new SqliteInviteStore(options.db ?? ':memory:')
   app.addHook('onClose', async () => store.close())
   const tokens = new TokenService(store.signingKey(), clock, store.staticTokens())
-  const emulator = new Emulator({ store, tokens, clock, inviteTtlMs: options.inviteTtlMs ?? DEFAULT_INVITE_TTL_MS, ...(seed === undefined ? {} : { seed }) })
+  const emulator = new Emulator({
+    store,
+    tokens,
+    clock,
+    inviteTtlMs: options.inviteTtlMs ?? DEFAULT_INVITE_TTL_MS,
+    ...(seed === undefined ? {} : { seed }),
+    ...(options.listings === undefined ? {} : { listings: options.listings })
+  })
   if (seed !== undefined && store.isNew) emulator.restore(seed)
   else if (seed !== undefined) {
     app.log.warn(`The seed was not applied: the database ${options.db} already holds data from an earlier start (a seed applies ` +

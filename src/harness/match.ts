@@ -1,4 +1,4 @@
-import { compileGlob, GlobTooComplexError } from '../glob.js'
+import { compileGlob, GlobTooComplexError } from '../listings/glob.js'
 
 /** What the journal and faults know of a request before matching it. */
 export interface RequestKey {

@@ -43,7 +43,7 @@ export function openDatabase (path: string): OpenedDatabase {
     // lock on the file and keeps it until the connection closes (a POSIX lock: it dies with
     // the process, so a SIGKILLed emulator never blocks the next start). Another emulator,
     // or any SQLite client, is refused with SQLITE_BUSY. This is also what makes the
-    // store's listing caches right: dataVersion() and orgVersion() count this connection's
+    // listings' safety net right: the store's dataVersion() counts this connection's
     // changes only (total_changes()), and no other connection can write the file. Under
     // WAL the lock also keeps SQLite from using a -shm file (the WAL index is in memory).
     // @see https://www.sqlite.org/pragma.html#pragma_locking_mode

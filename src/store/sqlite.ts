@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import type Database from 'better-sqlite3'
 import type { TokenGrant } from '../auth/tokens.js'
-import type { CompiledGlob } from '../glob.js'
+import type { CompiledGlob } from '../listings/glob.js'
 import { storageFailureKind } from './failures.js'
 import { openDatabase } from './open.js'
 import {
@@ -16,6 +16,7 @@ import {
   type MemberRecord,
   type OrgRecord,
   type OutboxMessage,
+  type StoreChange,
   type StoreCounts,
   type StoreDump
 } from './types.js'
@@ -112,16 +113,11 @@ export class SqliteInviteStore implements InviteStore {
   /** dataVersion(): the last total_changes() seen, and the version it was given. */
   #seenChanges = -1
   #version = 0
-  /**
-   * orgVersion(): each org's version, valid while every change since `#accountedChanges`
-   * (a total_changes() figure) was made by a method that bumps the orgs it touches. Any
-   * other change empties the map; versions come from one counter, so none is ever reused.
-   */
-  readonly #orgVersions = new Map<string, number>()
-  #accountedChanges = -1
-  #lastOrgVersion = 0
   /** total_changes() when a write last failed for lack of space; undefined once a write succeeded since. */
   #fullAtChanges: number | undefined
+  readonly #listeners: Array<(change: StoreChange) => void> = []
+  /** Changes made in the open transaction, announced once it commits. */
+  #pending: StoreChange[] = []
 
   /** Throws DatabaseOpenError (one line naming the file and the reason) when the file cannot be used. */
   constructor (path: string) {
@@ -168,7 +164,7 @@ export class SqliteInviteStore implements InviteStore {
         WHERE id = ? AND instance_id = ? AND org_id = ?
         RETURNING *`),
       invitesTo: db.prepare<[string], InviteRow>('SELECT * FROM invites WHERE email = ? ORDER BY rowid'),
-      consumeInvite: db.prepare('DELETE FROM invites WHERE id = ?'),
+      consumeInvite: db.prepare<[string], { instanceId: string, orgId: string }>('DELETE FROM invites WHERE id = ? RETURNING instance_id AS instanceId, org_id AS orgId'),
       upsertMember: db.prepare(`
         INSERT INTO members (instance_id, org_id, email, role) VALUES (?, ?, ?, ?)
         ON CONFLICT (instance_id, org_id, email) DO UPDATE SET role = excluded.role`),
@@ -191,10 +187,9 @@ export class SqliteInviteStore implements InviteStore {
 
   /**
    * A number that changes whenever anything read through this store may have changed:
-   * any INSERT, UPDATE or DELETE through this connection, whatever method ran it. Callers
-   * cache derived answers under it (routes/losant/collection-cache.ts). A change SQLite
-   * does not count (DDL such as DROP TABLE, a file restored or re-opened under this
-   * connection, a write by another process) must call invalidate().
+   * any INSERT, UPDATE or DELETE through this connection, whatever method ran it (SQLite's
+   * total_changes(), 0.1 µs). Only this connection writes the file (the one-owner lock),
+   * so that is every change; migrations run before anyone asks.
    */
   dataVersion (): number {
     const changes = this.#changes()
@@ -205,48 +200,22 @@ export class SqliteInviteStore implements InviteStore {
     return this.#version
   }
 
-  /** Forgets every answer cached under dataVersion() or orgVersion(). */
-  invalidate (): void {
-    this.#version++
-    this.#orgVersions.clear()
-  }
-
-  /**
-   * A number that changes whenever the org's invites may have changed: a write to them
-   * (upsert, resend, delete) bumps only their org; writes that touch no invites (a new
-   * instance or org, the outbox) bump none; any other change (accepting an invite,
-   * deleting an org or instance, replacing everything) bumps every org. The same caveat
-   * as dataVersion(): a change SQLite does not count must call invalidate().
-   */
-  orgVersion (instanceId: string, orgId: string): number {
-    const changes = this.#changes()
-    if (changes !== this.#accountedChanges) {
-      this.#orgVersions.clear()
-      this.#accountedChanges = changes
-    }
-    const key = orgKey(instanceId, orgId)
-    let version = this.#orgVersions.get(key)
-    if (version === undefined) {
-      version = ++this.#lastOrgVersion
-      this.#orgVersions.set(key, version)
-    }
-    return version
-  }
-
-  /**
-   * Accounts for a write made since total_changes() was `before`: it touched the invites
-   * of the org `changed` names (or none). Writes nobody accounted for, made before it,
-   * bump every org.
-   */
-  #account (before: number, changed?: string): void {
-    if (before !== this.#accountedChanges) this.#orgVersions.clear()
-    else if (changed !== undefined) this.#orgVersions.delete(changed)
-    this.#accountedChanges = this.#changes()
-  }
-
   /** Rows changed on this connection so far: SQLite's total_changes(). */
   #changes (): number {
     return this.#statements.totalChanges.get() as number
+  }
+
+  onChange (listener: (change: StoreChange) => void): void {
+    this.#listeners.push(listener)
+  }
+
+  /** Tells the listeners of a change: now, or when the transaction it belongs to commits. */
+  #announce (change: StoreChange): void {
+    if (this.#db.inTransaction) {
+      this.#pending.push(change)
+      return
+    }
+    for (const listener of this.#listeners) listener(change)
   }
 
   getInstance (instanceId: string): InstanceRecord | undefined {
@@ -258,26 +227,23 @@ export class SqliteInviteStore implements InviteStore {
   }
 
   createInstance (instance: InstanceRecord): InstanceRecord {
-    const before = this.#changes()
     try {
       this.#statements.insertInstance.run(instance.id, instance.name)
     } catch (error) {
       throw asConflict(error, `Instance ${instance.id} already exists`)
     }
-    this.#account(before)
+    this.#announce(NO_INVITES)
     return { id: instance.id, name: instance.name }
   }
 
   createOrg (org: OrgRecord): OrgRecord {
-    const before = this.#changes()
     try {
       this.#statements.insertOrg.run(org.instanceId, org.id, org.name)
     } catch (error) {
       throw asConflict(error, `Organization ${org.id} already exists in instance ${org.instanceId}`)
     }
-    // A new org has no invites: a version asked for before (none kept, or the org was
-    // deleted, which bumped every org) still holds.
-    this.#account(before)
+    // A new org has no invites (one deleted before was announced then).
+    this.#announce(NO_INVITES)
     return { instanceId: org.instanceId, id: org.id, name: org.name }
   }
 
@@ -350,11 +316,11 @@ export class SqliteInviteStore implements InviteStore {
   }
 
   upsertInvite (instanceId: string, orgId: string, invite: InviteWrite): InviteRecord {
-    const before = this.#changes()
     const row = this.#statements.upsertInvite.get(...inviteColumns({ ...invite, instanceId, orgId }))
-    this.#account(before, orgKey(instanceId, orgId))
     if (row === undefined) throw new Error('upsert returned no row')
-    return toRecord(row)
+    const written = toRecord(row)
+    this.#announce({ invites: { instanceId, orgId, written } })
+    return written
   }
 
   getInvite (instanceId: string, orgId: string, inviteId: string): InviteRecord | undefined {
@@ -363,14 +329,12 @@ export class SqliteInviteStore implements InviteStore {
   }
 
   deleteInvite (instanceId: string, orgId: string, inviteId: string): boolean {
-    const before = this.#changes()
     const deleted = this.#statements.deleteInvite.run(inviteId, instanceId, orgId).changes > 0
-    this.#account(before, orgKey(instanceId, orgId))
+    if (deleted) this.#announce({ invites: { instanceId, orgId } })
     return deleted
   }
 
   resendInvite (instanceId: string, orgId: string, inviteId: string, resend: InviteResend): InviteRecord | undefined {
-    const before = this.#changes()
     const row = this.#statements.resendInvite.get(
       resend.role ?? null,
       resend.applicationRoles === undefined ? 0 : 1, resend.applicationRoles === undefined ? null : JSON.stringify(resend.applicationRoles),
@@ -378,8 +342,10 @@ export class SqliteInviteStore implements InviteStore {
       resend.inviteDate, resend.ttl, resend.token,
       inviteId, instanceId, orgId
     )
-    this.#account(before, orgKey(instanceId, orgId))
-    return row === undefined ? undefined : toRecord(row)
+    if (row === undefined) return undefined
+    const written = toRecord(row)
+    this.#announce({ invites: { instanceId, orgId, written } })
+    return written
   }
 
   invitesTo (email: string): InviteRecord[] {
@@ -387,17 +353,18 @@ export class SqliteInviteStore implements InviteStore {
   }
 
   consumeInvite (inviteId: string, member?: MemberRecord): boolean {
-    return this.#db.transaction(() => {
-      if (this.#statements.consumeInvite.run(inviteId).changes === 0) return false
+    return this.transaction(() => {
+      const org = this.#statements.consumeInvite.get(inviteId)
+      if (org === undefined) return false
       if (member !== undefined) this.#statements.upsertMember.run(member.instanceId, member.orgId, member.email, member.role)
+      this.#announce({ invites: org })
       return true
-    })()
+    })
   }
 
   addOutboxMessage (message: OutboxMessage): void {
-    const before = this.#changes()
     this.#statements.addOutbox.run(message.id, message.to, message.instanceId, message.orgId, message.inviteId, message.token, message.sentAt)
-    this.#account(before)
+    this.#announce(NO_INVITES)
   }
 
   listOutbox (email?: string): OutboxMessage[] {
@@ -406,6 +373,7 @@ export class SqliteInviteStore implements InviteStore {
 
   clearOutbox (): void {
     this.#statements.clearOutbox.run()
+    this.#announce(NO_INVITES)
   }
 
   counts (): StoreCounts {
@@ -421,11 +389,16 @@ export class SqliteInviteStore implements InviteStore {
   }
 
   deleteInstance (instanceId: string): boolean {
-    return this.#statements.deleteInstance.run(instanceId).changes > 0
+    const deleted = this.#statements.deleteInstance.run(instanceId).changes > 0
+    // Its orgs went with it (ON DELETE CASCADE).
+    if (deleted) this.#announce(ANY_INVITES)
+    return deleted
   }
 
   deleteOrg (instanceId: string, orgId: string): boolean {
-    return this.#statements.deleteOrg.run(instanceId, orgId).changes > 0
+    const deleted = this.#statements.deleteOrg.run(instanceId, orgId).changes > 0
+    if (deleted) this.#announce({ invites: { instanceId, orgId } })
+    return deleted
   }
 
   dump (): StoreDump {
@@ -440,7 +413,7 @@ export class SqliteInviteStore implements InviteStore {
 
   replaceAll (dump: StoreDump): void {
     const s = this.#statements
-    const replace = this.#db.transaction(() => {
+    this.transaction(() => {
       s.clearTokens.run()
       s.clearInstances.run()
       for (const instance of dump.instances) this.createInstance(instance)
@@ -466,28 +439,44 @@ export class SqliteInviteStore implements InviteStore {
           throw asConflict(error, 'A static token is listed twice')
         }
       }
+      this.#announce(ANY_INVITES)
     })
-    replace()
   }
 
   /**
    * Runs `fn` in one transaction (nested calls become savepoints): bulk writes, such as
-   * the benchmark's seed of 100k invites, commit once instead of once per invite.
+   * the benchmark's seed of 100k invites, commit once instead of once per invite. Its
+   * changes are announced once it commits; a rollback announces none (the data version
+   * tells listeners that something they were not told of happened).
    */
   transaction<T> (fn: () => T): T {
-    if (this.#db.inTransaction) return this.#db.transaction(fn)()
+    if (this.#db.inTransaction) {
+      try {
+        return this.#db.transaction(fn)()
+      } catch (error) {
+        // Rolled back to the savepoint: what it announced did not happen, and the outer
+        // transaction may still commit.
+        this.#pending.push(ANY_INVITES)
+        throw error
+      }
+    }
     // Prepared BEGIN/COMMIT: better-sqlite3's db.transaction(fn) builds a wrapper per call,
     // a measurable part of a POST (performance: docs/PERFORMANCE.md).
     const s = this.#statements
     s.begin.run()
+    let result: T
     try {
-      const result = fn()
+      result = fn()
       s.commit.run()
-      return result
     } catch (error) {
       if (this.#db.inTransaction) s.rollback.run()
+      this.#pending = []
       throw error
     }
+    const committed = this.#pending
+    this.#pending = []
+    for (const change of committed) this.#announce(change)
+    return result
   }
 
   signingKey (): Buffer {
@@ -495,6 +484,7 @@ export class SqliteInviteStore implements InviteStore {
     if (existing !== undefined) return existing.value
     const key = randomBytes(32)
     this.#statements.setSetting.run('signing_key', key)
+    this.#announce(NO_INVITES)
     return key
   }
 
@@ -543,10 +533,8 @@ function inviteColumns (invite: InviteWrite & { instanceId: string, orgId: strin
   ]
 }
 
-/** orgVersion()'s key (the instance id's length first: no two pairs of ids share one). */
-function orgKey (instanceId: string, orgId: string): string {
-  return `${instanceId.length}|${instanceId}|${orgId}`
-}
+const NO_INVITES: StoreChange = { invites: 'none' }
+const ANY_INVITES: StoreChange = { invites: 'any' }
 
 function asConflict (error: unknown, message: string): unknown {
   const code = (error as { code?: string }).code

@@ -1,5 +1,5 @@
 import type { TokenGrant } from '../auth/tokens.js'
-import type { CompiledGlob } from '../glob.js'
+import type { CompiledGlob } from '../listings/glob.js'
 import type { FilterField, SortDirection, SortField } from '../schemas/orgInviteCollection.js'
 
 export type OrgRole = 'admin' | 'edit' | 'collaborate' | 'view' | 'none'
@@ -123,6 +123,16 @@ export interface StorageFailure {
 }
 
 /**
+ * What one committed write changed, as the store announces it (onChange): the invites of
+ * one org, with `written`, the invite as an upsert or a resend left it, when that was the
+ * whole change; the invites of no org (a new instance or org, the outbox, settings); or
+ * of any org (a snapshot restored, an instance deleted).
+ */
+export interface StoreChange {
+  invites: { instanceId: string, orgId: string, written?: InviteRecord } | 'none' | 'any'
+}
+
+/**
  * Everything the emulator keeps. Nothing above this interface knows SQL; ids passed in
  * are already normalised (lower-case hex).
  */
@@ -150,15 +160,12 @@ export interface InviteStore {
   createOrg: (org: OrgRecord) => OrgRecord
   listInvites: (query: InviteListQuery) => InviteRecord[]
   /**
-   * Optional (performance): a number that changes whenever anything this store answers
-   * may have changed; read answers may be cached under it. A store without it is never cached.
+   * A number that changes whenever anything this store answers may have changed: every
+   * write, announced or not (src/listings checks that it was told of each one).
    */
-  dataVersion?: () => number
-  /**
-   * Optional (performance): a number that changes whenever the org's invites may have
-   * changed (and when the org is deleted); the org's records may be kept under it.
-   */
-  orgVersion?: (instanceId: string, orgId: string) => number
+  dataVersion: () => number
+  /** Calls `listener` after each change is committed, with what it changed (src/listings keeps derived answers by it). */
+  onChange: (listener: (change: StoreChange) => void) => void
   /** Creates the invite, or replaces roles, date, ttl and token of the org's invite to the same email (keeping its id). */
   upsertInvite: (instanceId: string, orgId: string, invite: InviteWrite) => InviteRecord
   getInvite: (instanceId: string, orgId: string, inviteId: string) => InviteRecord | undefined

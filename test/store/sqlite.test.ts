@@ -4,11 +4,11 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, test, type TestContext } from 'node:test'
 import Database from 'better-sqlite3'
-import { compileGlob } from '../../src/glob.js'
+import { compileGlob } from '../../src/listings/glob.js'
 import { SCHEMA_VERSION } from '../../src/store/migrations.js'
 import { DatabaseOpenError } from '../../src/store/open.js'
 import { SqliteInviteStore } from '../../src/store/sqlite.js'
-import { StoreConflictError } from '../../src/store/types.js'
+import { StoreConflictError, type StoreChange } from '../../src/store/types.js'
 import { buildTestApp, createInstance, createOrg, expectStatus, mintToken } from '../helper.js'
 
 function tempDb (t: TestContext): string {
@@ -103,58 +103,75 @@ describe('SqliteInviteStore', () => {
     assert.deepEqual(found('ü*'), ['üser42@a.io'])
   })
 
-  test("orgVersion changes with the org's invites, and only with writes that may touch them", (t) => {
+  test('every committed write is announced once, with the org whose invites it changed; the data version moves with every write', (t) => {
     const store = new SqliteInviteStore(':memory:')
     t.after(() => store.close())
     const O2 = 'cccccccccccccccccccccccc'
+    const heard: StoreChange[] = []
+    store.onChange((change) => heard.push(change))
+    let version = store.dataVersion()
+    /** What was announced since the last call, as `org`, `org+` (with the invite written), `none` or `any`; fails unless the data version moved. */
+    const announced = (): string[] => {
+      const said = heard.splice(0).map(({ invites }) => typeof invites === 'string' ? invites : `${invites.orgId === O ? 'O' : 'O2'}${invites.written === undefined ? '' : '+'}`)
+      const now = store.dataVersion()
+      assert.equal(now !== version, said.length > 0, 'the data version moves exactly when something is announced')
+      version = now
+      return said
+    }
     store.createInstance({ id: I, name: 'i' })
     store.createOrg({ instanceId: I, id: O, name: 'o' })
     store.createOrg({ instanceId: I, id: O2, name: 'o2' })
+    assert.deepEqual(announced(), ['none', 'none', 'none'])
     const invite = (n: number, email: string) => ({ id: n.toString(16).padStart(24, '0'), email, role: 'view' as const, inviteDate: n, ttl: 1000, token: `t${n}` })
-    const id = store.upsertInvite(I, O, invite(1, 'a@x.io')).id
-    const seen: number[] = []
-    /** Asks both orgs' versions; answers which of them changed since the last call. */
-    const changed = (): string => {
-      const now = [store.orgVersion(I, O), store.orgVersion(I, O2)]
-      const out = seen.length === 0 ? 'first' : [now[0] !== seen[0] ? 'O' : '', now[1] !== seen[1] ? 'O2' : ''].join('')
-      seen.splice(0, 2, ...now)
-      return out
-    }
-    changed()
-    assert.equal(changed(), '', 'nothing written')
-    store.createInstance({ id: 'dddddddddddddddddddddddd', name: 'other' })
-    store.createOrg({ instanceId: I, id: 'eeeeeeeeeeeeeeeeeeeeeeee', name: 'new' })
-    store.addOutboxMessage({ id: 'ffffffffffffffffffffffff', to: 'a@x.io', instanceId: I, orgId: O, inviteId: id, token: 't', sentAt: 0 })
-    assert.equal(changed(), '', 'a new instance, a new org and an e-mail touch no invites')
-    store.upsertInvite(I, O2, invite(2, 'b@x.io'))
-    assert.equal(changed(), 'O2')
-    store.transaction(() => store.upsertInvite(I, O, invite(3, 'a@x.io')))
-    assert.equal(changed(), 'O', 're-invite in a transaction')
+    const written = store.upsertInvite(I, O, invite(1, 'a@x.io'))
+    assert.deepEqual(heard[0], { invites: { instanceId: I, orgId: O, written } })
+    assert.deepEqual(announced(), ['O+'])
+    store.addOutboxMessage({ id: 'ffffffffffffffffffffffff', to: 'a@x.io', instanceId: I, orgId: O, inviteId: written.id, token: 't', sentAt: 0 })
+    assert.deepEqual(announced(), ['none'])
+    const later = store.transaction(() => {
+      const again = store.upsertInvite(I, O, invite(3, 'a@x.io'))
+      assert.deepEqual(heard, [], 'not before the commit')
+      store.upsertInvite(I, O2, invite(4, 'b@x.io'))
+      return again
+    })
+    assert.equal(later.id, written.id, 'a re-invite keeps the id')
+    assert.deepEqual(announced(), ['O+', 'O2+'])
     assert.throws(() => store.transaction(() => {
-      store.upsertInvite(I, O2, invite(4, 'c@x.io'))
+      store.upsertInvite(I, O2, invite(5, 'c@x.io'))
       throw new Error('rolled back')
     }))
-    assert.equal(changed(), 'O2', 'a rolled-back write may change a version, never leave one stale')
-    store.resendInvite(I, O, id, { inviteDate: 5, ttl: 1000, token: 't5' })
-    assert.equal(changed(), 'O')
-    store.deleteInvite(I, O2, 'f'.repeat(24))
-    store.deleteInvite(I, O, id)
-    assert.equal(changed(), 'OO2', 'deletes, even of nothing')
-    // Writes made without saying which org they touch change every org.
-    const other = store.upsertInvite(I, O2, invite(6, 'd@x.io'))
-    changed()
-    store.consumeInvite(other.id, { instanceId: I, orgId: O2, email: 'd@x.io', role: 'view' })
-    assert.equal(changed(), 'OO2', 'accepting')
+    assert.deepEqual(heard, [], 'a rolled-back write is not announced')
+    assert.notEqual(store.dataVersion(), version, 'but the data version moved: listeners forget what they derived')
+    version = store.dataVersion()
+    store.transaction(() => {
+      store.upsertInvite(I, O2, invite(6, 'd@x.io'))
+      assert.throws(() => store.transaction(() => {
+        store.upsertInvite(I, O2, invite(7, 'e@x.io'))
+        throw new Error('rolled back to the savepoint')
+      }))
+    })
+    assert.deepEqual(announced().slice(-1), ['any'], 'after a savepoint rolled back: any org may differ from what was announced')
+    const resent = store.resendInvite(I, O, written.id, { inviteDate: 8, ttl: 1000, token: 't8' })
+    assert.deepEqual(heard[0], { invites: { instanceId: I, orgId: O, written: resent } })
+    assert.deepEqual(announced(), ['O+'])
+    assert.equal(store.deleteInvite(I, O2, 'f'.repeat(24)), false)
+    assert.deepEqual(announced(), [], 'deleting nothing changes nothing')
+    store.deleteInvite(I, O, written.id)
+    assert.deepEqual(announced(), ['O'])
+    const other = store.upsertInvite(I, O2, invite(9, 'g@x.io'))
+    announced()
+    assert.equal(store.consumeInvite(other.id, { instanceId: I, orgId: O2, email: 'g@x.io', role: 'view' }), true)
+    assert.deepEqual(announced(), ['O2'], 'accepting')
+    assert.equal(store.consumeInvite(other.id), false)
+    assert.deepEqual(announced(), [])
     store.clearOutbox()
-    assert.equal(changed(), 'OO2', 'clearing the outbox')
+    assert.deepEqual(announced(), ['none'])
     store.replaceAll(store.dump())
-    assert.equal(changed(), 'OO2', 'replacing everything')
-    store.invalidate()
-    assert.equal(changed(), 'OO2', 'invalidate()')
+    assert.deepEqual(announced().slice(-1), ['any'], 'replacing everything')
     assert.equal(store.deleteOrg(I, O2), true)
-    assert.equal(changed(), 'OO2', 'deleting an org')
-    store.createOrg({ instanceId: I, id: O2, name: 'again' })
-    assert.equal(changed(), '', 'creating it again after it was asked for')
+    assert.deepEqual(announced(), ['O2'], 'deleting an org')
+    assert.equal(store.deleteInstance(I), true)
+    assert.deepEqual(announced(), ['any'], 'deleting an instance, with its orgs')
   })
 })
 

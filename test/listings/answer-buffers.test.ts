@@ -3,10 +3,10 @@ import { EventEmitter } from 'node:events'
 import type { ServerResponse } from 'node:http'
 import net from 'node:net'
 import { describe, test, type TestContext } from 'node:test'
-import { AnswerBuffers } from '../../../src/routes/losant/answer-buffers.js'
-import { CollectionCache } from '../../../src/routes/losant/collection-cache.js'
-import type { Snapshot } from '../../../src/schemas/snapshot.js'
-import { buildTestApp, expectStatus } from '../../helper.js'
+import { AnswerBuffers } from '../../src/listings/answer-buffers.js'
+import { AnswerCache } from '../../src/listings/answer-cache.js'
+import type { Snapshot } from '../../src/schemas/snapshot.js'
+import { buildTestApp, expectStatus } from '../helper.js'
 
 // Large answers' buffers are reused (performance): a buffer must never be written again
 // while anything still holds it, or a client would read another answer's bytes.
@@ -80,26 +80,26 @@ describe('answer buffers', () => {
     assert.notEqual(answers.take(5000).buffer, lost.buffer)
   })
 
-  test('the listing cache holds what it keeps, and lets go when it drops it', () => {
+  test('the answer cache holds what it keeps, and lets go when it drops it', () => {
     const answers = new AnswerBuffers(1000)
-    const cache = new CollectionCache(100_000, answers)
+    const cache = new AnswerCache(100_000, answers)
     const kept = answers.take(5000)
-    cache.set('k', 1, 0, [], kept)
+    cache.set('k', 0, [], kept)
     answers.release(kept)
     assert.equal(answers.freeCount, 0, 'kept by the cache')
-    assert.equal(cache.get('k', 1, 0), kept)
-    // A new data version drops every entry.
-    assert.equal(cache.get('k', 2, 0), undefined)
+    assert.equal(cache.get('k', 0), kept)
+    cache.clear()
+    assert.equal(cache.get('k', 0), undefined)
     assert.equal(answers.freeCount, 1)
 
     const replaced = answers.take(5000)
-    cache.set('k', 2, 0, [], replaced)
+    cache.set('k', 0, [], replaced)
     answers.release(replaced)
-    cache.set('k', 2, 0, [], answers.take(5000))
+    cache.set('k', 0, [], answers.take(5000))
     assert.equal(answers.freeCount, 1, 'the replaced entry is released')
 
     const tooBig = answers.take(30_000)
-    cache.set('big', 2, 0, [], tooBig)
+    cache.set('big', 0, [], tooBig)
     answers.release(tooBig)
     assert.equal(answers.freeCount, 2, 'an answer the cache does not keep is not held by it')
   })

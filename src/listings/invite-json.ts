@@ -1,13 +1,39 @@
-import { hasExpired } from '../../invites.js'
-import type { OrgInvite } from '../../schemas/orgInvite.js'
-import type { OrgInviteCollection } from '../../schemas/orgInviteCollection.js'
-import type { InviteRecord } from '../../store/types.js'
-import { presentEnvelope, presentInvite, type CollectionParts } from './present.js'
+import { SerializerSelector } from '@fastify/fast-json-stringify-compiler'
+import { hasExpired } from '../invites.js'
+import { presentEnvelope, presentInvite, type CollectionParts } from '../routes/losant/present.js'
+import { OrgInviteSchema, type OrgInvite } from '../schemas/orgInvite.js'
+import { OrgInviteCollectionSchema, type OrgInviteCollection } from '../schemas/orgInviteCollection.js'
+import type { InviteRecord } from '../store/types.js'
 
-/** The route's own serializers (fast-json-stringify from the response schemas): the bytes Fastify would send. */
+/** The route's serializers (fast-json-stringify from its response schemas): the bytes Fastify would send. */
 export interface CollectionSerializers {
   item: (invite: OrgInvite) => string
   collection: (collection: OrgInviteCollection) => string
+}
+
+/**
+ * The serializers Fastify makes of the routes' response schemas: the same compiler, the
+ * same schemas, and neither shared schemas nor options (the app sets none), so an answer
+ * made here is the bytes the route would send for the presented collection.
+ */
+export function compileSerializers (): CollectionSerializers {
+  const compile = SerializerSelector()()
+  return {
+    collection: compile({ schema: OrgInviteCollectionSchema, method: 'GET', url: '', httpStatus: '200' }),
+    item: compile({ schema: OrgInviteSchema, method: 'GET', url: '', httpStatus: '200' })
+  }
+}
+
+/** An invite's JSON as `serializeItem(presentInvite(record, now, links))` gives it, as UTF-8 bytes. */
+export interface InviteJson {
+  json: (record: InviteRecord, now: number, links: boolean, serializeItem: (invite: OrgInvite) => string) => Buffer
+  clear: () => void
+}
+
+/** Every invite presented and serialized again each time (the ablation's variant without InviteJsonCache). */
+export const freshInviteJson: InviteJson = {
+  json: (record, now, links, serializeItem) => Buffer.from(serializeItem(presentInvite(record, now, links))),
+  clear: () => {}
 }
 
 /** `items` is the collection schema's first property, so its JSON opens with this. */
@@ -24,7 +50,7 @@ const COMMA = 0x2c
  * compared by object only (their roles are fresh arrays on every read). Bounded: at
  * `maxEntries` the whole map is dropped.
  */
-export class InviteJsonCache {
+export class InviteJsonCache implements InviteJson {
   readonly #entries = new Map<string, JsonEntry>()
   readonly #maxEntries: number
 
@@ -32,7 +58,6 @@ export class InviteJsonCache {
     this.#maxEntries = maxEntries
   }
 
-  /** The invite's JSON as `serializeItem(presentInvite(record, now, links))` gives it, as UTF-8 bytes. */
   json (record: InviteRecord, now: number, links: boolean, serializeItem: (invite: OrgInvite) => string): Buffer {
     const expired = hasExpired(record, now)
     let entry = this.#entries.get(record.id)
@@ -77,7 +102,7 @@ function showsTheSame (a: InviteRecord, b: InviteRecord): boolean {
  * JSON: only invites not seen before are presented and serialized. Bytes, not a string:
  * the pieces are copied once, into the answer Fastify sends as it is (a joined string
  * would be copied, measured and encoded again; about half the time of a 1000-invite answer).
- * The answer's bytes come from `allocate` (routes reuse large ones: answer-buffers.ts).
+ * The answer's bytes come from `allocate` (large ones may be reused: answer-buffers.ts).
  * `run`, when given, must be `records`' items as `ItemRuns` gives them: copied in one piece.
  */
 export function serializeCollection (
@@ -85,7 +110,7 @@ export function serializeCollection (
   parts: CollectionParts,
   now: number,
   links: boolean,
-  cache: InviteJsonCache,
+  cache: InviteJson,
   serializers: CollectionSerializers,
   allocate: (length: number) => Buffer = Buffer.allocUnsafe,
   run?: Buffer
@@ -110,8 +135,8 @@ export function serializeCollection (
 }
 
 /**
- * The items of whole kept listings (an org's records in the default order, as the org
- * records cache keeps them) joined into one run of bytes: a listing that shows every
+ * The items of whole kept listings (an org's records in the default order, as
+ * OrgRecordsCache keeps them) joined into one run of bytes: a listing that shows every
  * record in that order (no filter, or one every invite matches) copies it in one piece
  * instead of invite by invite (performance, docs/PERFORMANCE.md, g). Made the second time
  * a records array is listed whole, so a write followed by one read (a test loop) makes no
@@ -133,7 +158,7 @@ export class ItemRuns {
    * undefined the first time `records` is listed whole, and once its run was found past
    * the bound (the caller joins them itself: a run made only to be copied again is not made).
    */
-  items (records: readonly InviteRecord[], now: number, links: boolean, cache: InviteJsonCache, serializeItem: (invite: OrgInvite) => string): Buffer | undefined {
+  items (records: readonly InviteRecord[], now: number, links: boolean, cache: InviteJson, serializeItem: (invite: OrgInvite) => string): Buffer | undefined {
     let runs = this.#runs.get(records)
     if (runs === undefined) this.#runs.set(records, runs = {})
     const kept = links ? runs.links : runs.plain
@@ -181,7 +206,7 @@ export function expiryWindow (records: readonly InviteRecord[], now: number): Ex
 }
 
 /** Each record's cached JSON, and their length joined by commas. */
-function presentItems (records: readonly InviteRecord[], now: number, links: boolean, cache: InviteJsonCache, serializeItem: (invite: OrgInvite) => string): { jsons: Buffer[], length: number } {
+function presentItems (records: readonly InviteRecord[], now: number, links: boolean, cache: InviteJson, serializeItem: (invite: OrgInvite) => string): { jsons: Buffer[], length: number } {
   const jsons = new Array<Buffer>(records.length)
   let length = Math.max(0, records.length - 1)
   for (let i = 0; i < records.length; i++) {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
-import { Clock } from '../../../src/clock.js'
-import { buildWorld, expectStatus, postInvite, type World } from '../../helper.js'
+import { Clock } from '../../src/clock.js'
+import { buildWorld, expectStatus, postInvite, type World } from '../helper.js'
 
 // The listing cache (docs/PERFORMANCE.md) must be invisible: same bytes, same headers,
 // and every write or clock move seen by the next read.

@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 import fc from 'fast-check'
-import { Clock } from '../../../src/clock.js'
-import type { Emulator } from '../../../src/emulator.js'
-import { compileGlob } from '../../../src/glob.js'
-import { compareUtf8, inDefaultOrder, listFromRecords, OrgRecordsCache, withUpsertedInvite } from '../../../src/routes/losant/org-records.js'
-import { SqliteInviteStore } from '../../../src/store/sqlite.js'
-import type { InviteListQuery, InviteRecord, OrgRole } from '../../../src/store/types.js'
-import { buildWorld, expectStatus, postInvite } from '../../helper.js'
+import { Clock } from '../../src/clock.js'
+import type { Emulator } from '../../src/emulator.js'
+import { compileGlob } from '../../src/listings/glob.js'
+import { compareUtf8, inDefaultOrder, listFromRecords, OrgRecordsCache, withUpsertedInvite } from '../../src/listings/org-records.js'
+import { SqliteInviteStore } from '../../src/store/sqlite.js'
+import type { InviteListQuery, InviteRecord, OrgRole } from '../../src/store/types.js'
+import { buildWorld, expectStatus, postInvite } from '../helper.js'
 
 const I = 'aaaaaaaaaaaaaaaaaaaaaaaa'
 const O = 'bbbbbbbbbbbbbbbbbbbbbbbb'
@@ -72,23 +72,35 @@ describe('org records', () => {
     }), { numRuns: 300 })
   })
 
-  test('the cache keeps records under their version, within its bounds, dropping the org used longest ago', () => {
-    const records = (n: number): InviteRecord[] => Array.from({ length: n }, (_, i) => ({ id: String(i), instanceId: I, orgId: O, email: `${i}@x.io`, role: 'view', inviteDate: 0, ttl: 1, token: 't' }))
+  test('the cache patches an org\'s records with the invite written, drops them on any other change, within its bounds', () => {
+    const record = (i: number, orgId = O): InviteRecord => ({ id: String(i).padStart(24, '0'), instanceId: I, orgId, email: `${i}@x.io`, role: 'view', inviteDate: i, ttl: 1, token: 't' })
+    const records = (n: number, orgId = O): InviteRecord[] => Array.from({ length: n }, (_, i) => record(n - i, orgId))
     const cache = new OrgRecordsCache(10, 6)
-    cache.set(I, 'o1', 1, records(4))
-    assert.equal(cache.get(I, 'o1', 2), undefined, 'another version')
-    assert.equal(cache.get(I, 'o1', 1), undefined, 'a stale entry is dropped')
-    cache.set(I, 'o1', 1, records(4))
-    cache.set(I, 'o2', 1, records(4))
-    cache.set(I, 'o3', 1, records(7))
-    assert.equal(cache.get(I, 'o3', 1), undefined, 'more than an org may have')
-    assert.equal(cache.get(I, 'o1', 1)?.length, 4)
-    cache.set(I, 'o3', 1, records(5))
-    assert.equal(cache.get(I, 'o2', 1), undefined, 'o2 was used longest ago')
-    assert.equal(cache.get(I, 'o1', 1)?.length, 4)
-    assert.equal(cache.get(I, 'o3', 1)?.length, 5)
+    cache.set(I, 'o1', records(3, 'o1'))
+    cache.changed(I, 'o1', record(9, 'o1'))
+    assert.deepEqual(cache.get(I, 'o1')?.map((r) => r.inviteDate), [9, 3, 2, 1], 'the written invite patched in, in the default order')
+    cache.changed(I, 'o1', { ...record(2, 'o1'), inviteDate: 10 })
+    assert.deepEqual(cache.get(I, 'o1')?.map((r) => r.inviteDate), [10, 9, 3, 1], 'a resend moves its invite')
+    cache.changed(I, 'o2', record(5, 'o2'))
+    assert.equal(cache.get(I, 'o2'), undefined, 'an org not kept is not made up from one invite')
+    cache.changed(I, 'o1')
+    assert.equal(cache.get(I, 'o1'), undefined, 'any other change drops the org')
+    cache.set(I, 'o1', records(4))
+    cache.set(I, 'o2', records(4))
+    cache.set(I, 'o3', records(7))
+    assert.equal(cache.get(I, 'o3'), undefined, 'more than an org may have')
+    assert.equal(cache.get(I, 'o1')?.length, 4)
+    cache.set(I, 'o3', records(5))
+    assert.equal(cache.get(I, 'o2'), undefined, 'o2 was used longest ago')
+    assert.equal(cache.get(I, 'o1')?.length, 4)
+    assert.equal(cache.get(I, 'o3')?.length, 5)
+    cache.changed(I, 'o1', record(20))
+    assert.equal(cache.get(I, 'o3')?.length, 5)
+    assert.equal(cache.get(I, 'o1')?.length, 5, 'patched within the bounds: 10 records in all')
+    cache.changed(I, 'o3', record(21))
+    assert.equal(cache.get(I, 'o1'), undefined, 'patched past the bounds: the org used longest ago goes')
     cache.clear()
-    assert.equal(cache.get(I, 'o1', 1), undefined)
+    assert.equal(cache.get(I, 'o3'), undefined)
   })
 })
 

@@ -1,17 +1,18 @@
-import { characterPresence } from '../../glob.js'
-import type { InviteListQuery, InviteRecord } from '../../store/types.js'
+import { characterPresence } from './glob.js'
+import type { InviteListQuery, InviteRecord } from '../store/types.js'
 
 /**
  * Orgs' invites in the default order (inviteDate, then id, descending, as the store lists
- * them), kept from the last unfiltered listing or POST of the org while the store's
- * `orgVersion()` for it is unchanged (performance, docs/PERFORMANCE.md): a listing after a
- * write elsewhere, with any filter or order, is computed from them instead of read from
- * SQLite again, and a POST patches them. Writes to other orgs, new orgs and the outbox
- * leave them valid. Bounded: an org with more than `maxPerOrg` invites is not kept, and at
- * most `maxRecords` are kept in all (the orgs used longest ago go first).
+ * them), kept from the last unfiltered listing of the org until the store announces a
+ * change to its invites (performance, docs/PERFORMANCE.md): a listing after a write
+ * elsewhere, with any filter or order, is computed from them instead of read from SQLite
+ * again, and an upsert or resend is patched into them (the next POST's answer). Bounded:
+ * an org with more than `maxPerOrg` invites is not kept, and at most `maxRecords` are kept
+ * in all (the orgs used longest ago go first). Kept arrays never change: a patch makes a
+ * new one.
  */
 export class OrgRecordsCache {
-  readonly #entries = new Map<string, { version: number, records: readonly InviteRecord[] }>()
+  readonly #entries = new Map<string, readonly InviteRecord[]>()
   readonly #maxRecords: number
   readonly #maxPerOrg: number
   #count = 0
@@ -21,32 +22,37 @@ export class OrgRecordsCache {
     this.#maxPerOrg = maxPerOrg
   }
 
-  /** The org's records kept under `version`, or undefined. */
-  get (instanceId: string, orgId: string, version: number): readonly InviteRecord[] | undefined {
+  /** The org's records, or undefined. */
+  get (instanceId: string, orgId: string): readonly InviteRecord[] | undefined {
     const key = entryKey(instanceId, orgId)
-    const entry = this.#entries.get(key)
-    if (entry === undefined) return undefined
-    if (entry.version !== version) {
-      this.#delete(key)
-      return undefined
-    }
+    const records = this.#entries.get(key)
+    if (records === undefined) return undefined
     // Used last: it goes last.
     this.#entries.delete(key)
-    this.#entries.set(key, entry)
-    return entry.records
+    this.#entries.set(key, records)
+    return records
   }
 
   /** Keeps `records`, which must be the org's whole listing in the default order. */
-  set (instanceId: string, orgId: string, version: number, records: readonly InviteRecord[]): void {
+  set (instanceId: string, orgId: string, records: readonly InviteRecord[]): void {
     const key = entryKey(instanceId, orgId)
     this.#delete(key)
     if (records.length > this.#maxPerOrg) return
-    this.#entries.set(key, { version, records })
+    this.#entries.set(key, records)
     this.#count += records.length
     for (const oldest of this.#entries.keys()) {
       if (this.#count <= this.#maxRecords) break
       this.#delete(oldest)
     }
+  }
+
+  /** The org's invites changed: by `written` alone (patched in), or otherwise (dropped). */
+  changed (instanceId: string, orgId: string, written?: InviteRecord): void {
+    const key = entryKey(instanceId, orgId)
+    const records = this.#entries.get(key)
+    if (records === undefined) return
+    this.#delete(key)
+    if (written !== undefined) this.set(instanceId, orgId, withUpsertedInvite(records, written))
   }
 
   clear (): void {
@@ -55,10 +61,10 @@ export class OrgRecordsCache {
   }
 
   #delete (key: string): void {
-    const entry = this.#entries.get(key)
-    if (entry === undefined) return
+    const records = this.#entries.get(key)
+    if (records === undefined) return
     this.#entries.delete(key)
-    this.#count -= entry.records.length
+    this.#count -= records.length
   }
 }
 
@@ -155,8 +161,8 @@ function utf8Rank (unit: number): number {
 }
 
 /**
- * An org's records in the default order after `invite` was created or replaced: the same
- * list the store would read back, without reading it.
+ * An org's records in the default order after `invite` was created or replaced (an upsert,
+ * a resend): the same list the store would read back, without reading it.
  */
 export function withUpsertedInvite (records: readonly InviteRecord[], invite: InviteRecord): InviteRecord[] {
   const out: InviteRecord[] = []

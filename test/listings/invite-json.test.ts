@@ -2,14 +2,15 @@ import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import fc from 'fast-check'
 import Fastify from 'fastify'
-import { InviteJsonCache, ItemRuns, serializeCollection, type CollectionSerializers } from '../../../src/routes/losant/collection-json.js'
-import { presentEnvelope, presentInvite, type CollectionParts } from '../../../src/routes/losant/present.js'
-import { OrgInviteSchema, type OrgInvite } from '../../../src/schemas/orgInvite.js'
-import { OrgInviteCollectionSchema, type OrgInviteCollection } from '../../../src/schemas/orgInviteCollection.js'
-import type { InviteRecord } from '../../../src/store/types.js'
+import { compileSerializers, freshInviteJson, InviteJsonCache, ItemRuns, serializeCollection } from '../../src/listings/invite-json.js'
+import { presentEnvelope, presentInvite, type CollectionParts } from '../../src/routes/losant/present.js'
+import type { OrgInvite } from '../../src/schemas/orgInvite.js'
+import { OrgInviteCollectionSchema, type OrgInviteCollection } from '../../src/schemas/orgInviteCollection.js'
+import type { InviteRecord } from '../../src/store/types.js'
 
-// A collection built from cached invite JSON must be, as UTF-8 bytes, what the route's own
-// serializer makes of the whole presented collection, whatever changed between calls. The
+// A collection built from cached invite JSON, with the seam's own serializers, must be, as
+// UTF-8 bytes, what the route's serializer makes of the whole presented collection,
+// whatever changed between calls. The
 // records are variants of one invite per id, each differing from it in one presented field
 // (or none), met again as the same object (a POST reuses the last listing's records) or as
 // a fresh copy (a new read), under other clocks (expiry) and both link settings; with 5 ids
@@ -45,8 +46,9 @@ test('a collection from cached invite JSON, or from a kept listing\'s run, is th
   t.after(async () => app.close())
   const cache = new InviteJsonCache(4)
   const itemRuns = new ItemRuns()
+  const serializers = compileSerializers()
   let runs = 0
-  const check = (serializers: CollectionSerializers, serializeWhole: (body: OrgInviteCollection) => string): void => {
+  const check = (serializeWhole: (body: OrgInviteCollection) => string): void => {
     fc.assert(fc.property(
       fc.oneof(fc.array(recordArb, { maxLength: 6 }), fc.constantFrom(...KEPT)),
       fc.constantFrom(500, 2000, 7000, 12_000),
@@ -56,6 +58,7 @@ test('a collection from cached invite JSON, or from a kept listing\'s run, is th
         const parts: CollectionParts = { instanceId: 'i', orgId: 'o', sortField: 'email', sortDirection: 'asc', ...(filter === undefined ? {} : { filterField: 'email', filter }) }
         const whole = Buffer.from(serializeWhole({ ...presentEnvelope(records.length, parts, links), items: records.map((record) => presentInvite(record, now, links)) }))
         assert.deepEqual(serializeCollection(records, parts, now, links, cache, serializers), whole)
+        assert.deepEqual(serializeCollection(records, parts, now, links, freshInviteJson, serializers), whole, 'without the cache')
         const run = itemRuns.items(records, now, links, cache, serializers.item)
         assert.deepEqual(serializeCollection(records, parts, now, links, cache, serializers, undefined, run), whole, 'from the run')
         runs++
@@ -63,11 +66,7 @@ test('a collection from cached invite JSON, or from a kept listing\'s run, is th
     ), { numRuns: 1000 })
   }
   app.get('/', { schema: { response: { 200: OrgInviteCollectionSchema } } }, async (_request, reply) => {
-    const serializers: CollectionSerializers = {
-      collection: reply.getSerializationFunction('200') as (body: OrgInviteCollection) => string,
-      item: reply.compileSerializationSchema(OrgInviteSchema) as (invite: OrgInvite) => string
-    }
-    check(serializers, (body) => reply.serialize(body) as string)
+    check((body) => reply.serialize(body) as string)
     return reply.type('application/json').send('{}')
   })
   assert.equal((await app.inject({ method: 'GET', url: '/' })).statusCode, 200)

@@ -1,0 +1,159 @@
+import type { ServerResponse } from 'node:http'
+import { errors } from '../errors.js'
+import { requireOrg } from '../routes/losant/lookup.js'
+import type { CollectionParts } from '../routes/losant/present.js'
+import type { FilterField, SortDirection, SortField } from '../schemas/orgInviteCollection.js'
+import type { InviteListQuery, InviteRecord, InviteStore, StoreChange } from '../store/types.js'
+import { AnswerBuffers } from './answer-buffers.js'
+import { AnswerCache } from './answer-cache.js'
+import { compileGlob, GlobTooComplexError } from './glob.js'
+import { compileSerializers, freshInviteJson, InviteJsonCache, ItemRuns, serializeCollection, type CollectionSerializers, type InviteJson } from './invite-json.js'
+import { inDefaultOrder, listFromRecords, OrgRecordsCache } from './org-records.js'
+
+/** A listing as the route has checked it: what its answer depends on, but the data and the clock. */
+export interface ListingQuery {
+  instanceId: string
+  orgId: string
+  sortField: SortField
+  sortDirection: SortDirection
+  /** A filter that is not blank, as given. */
+  filter?: { field: FilterField, pattern: string }
+  /** The framework's `_type`/`_links` decoration: every request but `_links=false`. */
+  links: boolean
+}
+
+/**
+ * The mechanisms that make listings fast, each on unless set to false. Only the
+ * benchmark's ablation turns them off (bench/variants.mjs, through buildApp).
+ */
+export interface ListingsOptions {
+  /** Whole answers kept until the next change (AnswerCache). */
+  answerCache?: boolean
+  /** Each org's records kept until its invites change (OrgRecordsCache). */
+  orgRecords?: boolean
+  /** Each invite's JSON kept (InviteJsonCache). */
+  inviteJson?: boolean
+  /** Whole kept listings' items as one run of bytes (ItemRuns; needs orgRecords). */
+  itemRuns?: boolean
+  /** Large answers written into reused buffers (AnswerBuffers). */
+  answerBuffers?: boolean
+}
+
+/**
+ * The listing seam: the answer's bytes for a listing at a time, and what invalidates them.
+ * Everything that makes GET and POST .../invites fast lives behind it (docs/PERFORMANCE.md,
+ * "The listing seam"); routes only ask for an answer.
+ *
+ * What invalidates: the store announces every committed change (StoreChange) to
+ * `changed()`, one path for every write, whoever makes it (the Losant routes, the control
+ * plane, a restore, a reset). Every answer first checks the store's data version against
+ * the one it was last told of: a write the store did not announce drops everything, so a
+ * missed announcement costs speed, never a stale answer. That version counts the writes of
+ * this process's connection only, which is all of them: the store holds its database file
+ * for one owner. The clock announces nothing: every kept answer and run carries the
+ * window of time in which no invite's `hasExpired` differs, and is checked against it.
+ */
+export class Listings {
+  readonly #store: InviteStore
+  readonly #answers: AnswerCache | undefined
+  readonly #orgRecords: OrgRecordsCache | undefined
+  readonly #inviteJson: InviteJson
+  readonly #itemRuns: ItemRuns | undefined
+  readonly #buffers: AnswerBuffers | undefined
+  readonly #allocate: (length: number) => Buffer
+  #serializers: CollectionSerializers | undefined
+  /** The store's data version after the last change it announced. */
+  #seenVersion: number
+
+  constructor (store: InviteStore, options: ListingsOptions = {}) {
+    this.#store = store
+    this.#buffers = options.answerBuffers === false ? undefined : new AnswerBuffers()
+    this.#answers = options.answerCache === false ? undefined : new AnswerCache(undefined, this.#buffers)
+    this.#orgRecords = options.orgRecords === false ? undefined : new OrgRecordsCache()
+    this.#inviteJson = options.inviteJson === false ? freshInviteJson : new InviteJsonCache()
+    this.#itemRuns = options.itemRuns === false || this.#orgRecords === undefined ? undefined : new ItemRuns()
+    const buffers = this.#buffers
+    this.#allocate = buffers === undefined ? Buffer.allocUnsafe : (length) => buffers.take(length)
+    this.#seenVersion = store.dataVersion()
+    store.onChange((change) => this.changed(change))
+  }
+
+  /**
+   * The answer to `query` at `now`: the collection's JSON as UTF-8 bytes, as the route's
+   * response schema serializes it. Throws what the route answers instead, in the order of
+   * checks: 404 Instance, 404 Organization, then 400 for a filter past the glob's budget.
+   * `response` is the one that sends it (a reused buffer is held until it has).
+   */
+  collection (query: ListingQuery, now: number, response: ServerResponse): Buffer {
+    if (this.#store.dataVersion() !== this.#seenVersion) this.#forgetAll()
+    const key = listingKey(query)
+    const kept = this.#answers?.get(key, now)
+    if (kept !== undefined) {
+      this.#buffers?.holdWhileSending(kept, response)
+      return kept
+    }
+    const { instanceId, orgId, sortField, sortDirection, filter, links } = query
+    const orgRecords = this.#orgRecords?.get(instanceId, orgId)
+    // Kept records mean the org exists (its deletion would have dropped them).
+    if (orgRecords === undefined) requireOrg(this.#store, instanceId, orgId)
+    const listQuery: InviteListQuery = { instanceId, orgId, sortField, sortDirection }
+    if (filter !== undefined) listQuery.filter = { field: filter.field, glob: compileFilter(filter.pattern) }
+    let records: readonly InviteRecord[]
+    if (orgRecords !== undefined) {
+      records = listFromRecords(orgRecords, listQuery)
+    } else {
+      records = this.#store.listInvites(listQuery)
+      // A whole org read from the store is kept for the next listings.
+      if (filter === undefined) this.#orgRecords?.set(instanceId, orgId, sortField === 'inviteDate' && sortDirection === 'desc' ? records : inDefaultOrder(records))
+    }
+    const serializers = this.#serializers ??= compileSerializers()
+    // Every kept record in the kept order (no filter, or one all match): their items are one run of bytes.
+    const whole = orgRecords !== undefined && records.length === orgRecords.length && sortField === 'inviteDate' && sortDirection === 'desc'
+    const run = whole ? this.#itemRuns?.items(orgRecords, now, links, this.#inviteJson, serializers.item) : undefined
+    const parts: CollectionParts = { instanceId, orgId, sortField, sortDirection }
+    if (filter !== undefined) {
+      parts.filterField = filter.field
+      parts.filter = filter.pattern
+    }
+    const json = serializeCollection(records, parts, now, links, this.#inviteJson, serializers, this.#allocate, run)
+    this.#answers?.set(key, now, records, json)
+    if (this.#buffers !== undefined) {
+      this.#buffers.holdWhileSending(json, response)
+      // The cache and the response hold it now, if they keep it.
+      this.#buffers.release(json)
+    }
+    return json
+  }
+
+  /** What a committed write changed (the store calls this for every one). */
+  changed (change: StoreChange): void {
+    this.#answers?.clear()
+    const { invites } = change
+    if (invites === 'any') this.#forgetAll()
+    else if (invites !== 'none') this.#orgRecords?.changed(invites.instanceId, invites.orgId, invites.written)
+    this.#seenVersion = this.#store.dataVersion()
+  }
+
+  #forgetAll (): void {
+    this.#answers?.clear()
+    this.#orgRecords?.clear()
+    this.#inviteJson.clear()
+    this.#seenVersion = this.#store.dataVersion()
+  }
+}
+
+/** A listing's cache key: everything its answer depends on but the data and the clock. */
+function listingKey (query: ListingQuery): string {
+  const { filter } = query
+  // The filter comes last: it is the only part that may hold the separator.
+  return `${query.links ? 'L' : 'N'}|${query.instanceId}|${query.orgId}|${query.sortField}|${query.sortDirection}|${filter === undefined ? '' : `${filter.field}|${filter.pattern}`}`
+}
+
+function compileFilter (pattern: string): ReturnType<typeof compileGlob> {
+  try {
+    return compileGlob(pattern)
+  } catch (error) {
+    if (error instanceof GlobTooComplexError) throw errors.validation(`filter has ${error.message}`)
+    throw error
+  }
+}
