@@ -7,6 +7,7 @@ import { openDatabase } from './open.js'
 import {
   StoreConflictError,
   type StorageFailure,
+  StoreMissingOrgError,
   type InstanceRecord,
   type InviteListQuery,
   type InviteRecord,
@@ -131,12 +132,13 @@ export class SqliteInviteStore implements InviteStore {
       getOrg: db.prepare<[string, string], OrgRecord>('SELECT instance_id AS instanceId, id, name FROM orgs WHERE instance_id = ? AND id = ?'),
       insertInstance: db.prepare('INSERT INTO instances (id, name) VALUES (?, ?)'),
       insertOrg: db.prepare('INSERT INTO orgs (instance_id, id, name) VALUES (?, ?, ?)'),
-      upsertInvite: db.prepare<unknown[], InviteRow>(`${INSERT_INVITE}
+      // The id only: the rest of the row is what was written (performance: no row to read and convert).
+      upsertInvite: db.prepare<unknown[], string>(`${INSERT_INVITE}
         ON CONFLICT (instance_id, org_id, email) DO UPDATE SET
           role = excluded.role, invite_date = excluded.invite_date, ttl = excluded.ttl,
           application_roles = excluded.application_roles, dashboard_roles = excluded.dashboard_roles,
           disallow_transfer = excluded.disallow_transfer, token = excluded.token
-        RETURNING *`),
+        RETURNING id`).pluck(true),
       getSetting: db.prepare<[string], { value: Buffer }>('SELECT value FROM settings WHERE key = ?'),
       setSetting: db.prepare('INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value'),
       staticTokens: db.prepare<[], { token: string, scope: string, instance_id: string | null }>('SELECT token, scope, instance_id FROM static_tokens ORDER BY rowid'),
@@ -316,9 +318,20 @@ export class SqliteInviteStore implements InviteStore {
   }
 
   upsertInvite (instanceId: string, orgId: string, invite: InviteWrite): InviteRecord {
-    const row = this.#statements.upsertInvite.get(...inviteColumns({ ...invite, instanceId, orgId }))
-    if (row === undefined) throw new Error('upsert returned no row')
-    const written = toRecord(row)
+    let id
+    try {
+      id = this.#statements.upsertInvite.get(...inviteColumns({ ...invite, instanceId, orgId }))
+    } catch (error) {
+      // The invite's org is a foreign key: no such org, nothing written.
+      if ((error as { code?: string }).code === 'SQLITE_CONSTRAINT_FOREIGNKEY') throw new StoreMissingOrgError(`Organization ${orgId} does not exist in instance ${instanceId}`)
+      throw error
+    }
+    if (id === undefined) throw new Error('upsert returned no row')
+    // As toRecord would read the row back: a re-invite keeps the id, the rest is what was written.
+    const written: InviteRecord = { id, instanceId, orgId, email: invite.email, role: invite.role, inviteDate: invite.inviteDate, ttl: invite.ttl, token: invite.token }
+    if (invite.applicationRoles !== undefined) written.applicationRoles = invite.applicationRoles
+    if (invite.dashboardRoles !== undefined) written.dashboardRoles = invite.dashboardRoles
+    if (invite.disallowTransfer !== undefined) written.disallowTransfer = invite.disallowTransfer
     this.#announce({ invites: { instanceId, orgId, written } })
     return written
   }

@@ -122,6 +122,9 @@ export interface StorageFailure {
   database: string
 }
 
+/** A write into an org that does not exist (nothing was written). */
+export class StoreMissingOrgError extends Error {}
+
 /**
  * What one committed write changed, as the store announces it (onChange): the invites of
  * one org, with `written`, the invite as an upsert or a resend left it, when that was the
@@ -166,7 +169,10 @@ export interface InviteStore {
   dataVersion: () => number
   /** Calls `listener` after each change is committed, with what it changed (src/listings keeps derived answers by it). */
   onChange: (listener: (change: StoreChange) => void) => void
-  /** Creates the invite, or replaces roles, date, ttl and token of the org's invite to the same email (keeping its id). */
+  /**
+   * Creates the invite, or replaces roles, date, ttl and token of the org's invite to the
+   * same email (keeping its id). Throws StoreMissingOrgError when there is no such org.
+   */
   upsertInvite: (instanceId: string, orgId: string, invite: InviteWrite) => InviteRecord
   getInvite: (instanceId: string, orgId: string, inviteId: string) => InviteRecord | undefined
   /** False when there was no such invite. */

@@ -8,7 +8,7 @@ import { ObjectIdSchema } from '../../schemas/common.js'
 import { ErrorSchema } from '../../schemas/error.js'
 import { OrgInviteCollectionSchema, OrgInviteListQuerySchema, type OrgInviteListQuery } from '../../schemas/orgInviteCollection.js'
 import { OrgInvitePostSchema } from '../../schemas/orgInvitePost.js'
-import { normalizeId, requireOrg } from './lookup.js'
+import { normalizeId, writeInOrg } from './lookup.js'
 import { wantsLinks } from './present.js'
 
 const PATH = '/instances/:instanceId/orgs/:orgId/invites'
@@ -71,9 +71,8 @@ const instanceOrgInvites: FastifyPluginAsyncTypebox = async (app) => {
     const orgId = normalizeId(request.params.orgId)
     const now = clock.now()
     const { email, ...roles } = request.body
-    requireOrg(store, instanceId, orgId)
-    // The invite and its e-mail, together or not at all.
-    store.transaction(() => {
+    // The invite and its e-mail, together or not at all, in an org that exists (else 404).
+    writeInOrg(store, instanceId, orgId, () => store.transaction(() => {
       const invite = store.upsertInvite(instanceId, orgId, {
         ...roles,
         id: newObjectId(now),
@@ -83,7 +82,7 @@ const instanceOrgInvites: FastifyPluginAsyncTypebox = async (app) => {
         token: newInviteToken()
       })
       recordInviteSent(emulator, invite)
-    })
+    }))
     // The answer: the org's whole collection, in the default order.
     const answer = listings.collection({ instanceId, orgId, sortField: 'inviteDate', sortDirection: 'desc', links: wantsLinks(request.query) }, now, reply.raw)
     return sendJson(reply.code(201), answer)
