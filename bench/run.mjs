@@ -13,7 +13,7 @@
 //                                          (bench/variants.mjs), against all of them on
 //   options: --rounds N  --duration S (a-c)  --probe S (f, g)  --json FILE (raw results)
 import { spawn } from 'node:child_process'
-import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import http from 'node:http'
 import net from 'node:net'
 import { tmpdir } from 'node:os'
@@ -163,6 +163,21 @@ function peakRssMiB (child) {
   return Number(match[1]) / 1024
 }
 
+/**
+ * CPU time a process has used so far, every thread, in µs (Linux: /proc/<pid>/task/<tid>/schedstat,
+ * in nanoseconds). Per request, it is steadier than req/s on a shared machine: it counts
+ * the server's own work, not the share of the cores it was given.
+ */
+function cpuMicros (child) {
+  let ns = 0
+  for (const task of readdirSync(`/proc/${child.pid}/task`)) {
+    try {
+      ns += Number(readFileSync(`/proc/${child.pid}/task/${task}/schedstat`, 'utf8').split(' ')[0])
+    } catch {} // a thread that ended meanwhile
+  }
+  return ns / 1000
+}
+
 // ---- http -------------------------------------------------------------------------
 
 const keepAlive = new http.Agent({ keepAlive: true, maxSockets: 1 })
@@ -181,11 +196,15 @@ function send (port, method, path, headers = {}, body = undefined, agent = false
   })
 }
 
-/** autocannon for `duration` seconds; latencies from its own per-response timings (sub-ms). */
-async function load (port, requests) {
+/**
+ * autocannon for `duration` seconds; latencies from its own per-response timings (sub-ms);
+ * `cpu`: the server's CPU time per request, in µs.
+ */
+async function load (server, requests) {
   const latencies = []
+  const cpuBefore = cpuMicros(server.child)
   const tracker = autocannon({
-    url: `http://127.0.0.1:${port}`,
+    url: `http://127.0.0.1:${server.port}`,
     connections: CONFIG.connections,
     duration: CONFIG.duration,
     requests
@@ -199,31 +218,36 @@ async function load (port, requests) {
     rps: result.requests.total / result.duration,
     p50: percentile(latencies, 0.5),
     p99: percentile(latencies, 0.99),
+    cpu: (cpuMicros(server.child) - cpuBefore) / result.requests.total,
     bad: result.non2xx + result.errors + result.timeouts
   }
 }
 
 /**
  * Sequential keep-alive GETs for `probe` seconds (at most probeMaxCount): the median, in
- * ms. Each timed GET follows an untimed write (a new org, through the control plane), so
- * no answer comes from the emulator's listing cache: this measures reading, filtering,
- * sorting and serializing.
+ * ms, and the server's mean CPU time per GET, in µs. Each timed GET follows an untimed
+ * write (a new org, through the control plane), so no answer comes from the emulator's
+ * answer cache: this measures reading, filtering, sorting and serializing.
  */
-async function probe (port, path, headers, status = 200) {
+async function probe (server, path, headers, status = 200) {
   const times = []
+  let cpu = 0
   const stop = performance.now() + CONFIG.probe * 1000
   let bad = 0
-  for (let i = 0; i < 3; i++) await send(port, 'GET', path, headers, undefined, keepAlive)
+  for (let i = 0; i < 3; i++) await send(server.port, 'GET', path, headers, undefined, keepAlive)
   while (times.length < CONFIG.probeMaxCount && (times.length < 3 || performance.now() < stop)) {
-    const written = await send(port, 'POST', INVALIDATE_PATH, { 'content-type': 'application/json' }, '{}', keepAlive)
+    const written = await send(server.port, 'POST', INVALIDATE_PATH, { 'content-type': 'application/json' }, '{}', keepAlive)
     if (written.status !== 201) bad++
+    const cpuBefore = cpuMicros(server.child)
     const started = performance.now()
-    const answer = await send(port, 'GET', path, headers, undefined, keepAlive)
+    const answer = await send(server.port, 'GET', path, headers, undefined, keepAlive)
     times.push(performance.now() - started)
+    cpu += cpuMicros(server.child) - cpuBefore
     if (answer.status !== status) bad++
   }
+  const count = times.length
   times.sort((x, y) => x - y)
-  return { p50: percentile(times, 0.5), bad }
+  return { p50: percentile(times, 0.5), cpu: cpu / count, bad }
 }
 
 function percentile (sorted, q) {
@@ -439,7 +463,7 @@ async function main () {
 
     // Warm-up, not recorded: JIT, caches, connections.
     for (const which of CONFIG.warmUp ? ids : []) {
-      for (const scenario of loadScenarios) await load(servers[which].port, scenario.requests).catch(() => null)
+      for (const scenario of loadScenarios) await load(servers[which], scenario.requests).catch(() => null)
     }
 
     for (let round = 1; round <= CONFIG.rounds; round++) {
@@ -447,16 +471,16 @@ async function main () {
       const r = { load: {}, scaling: {}, globs: {} }
       for (const scenario of loadScenarios) {
         r.load[scenario.id] = {}
-        for (const which of ids) r.load[scenario.id][which] = await load(servers[which].port, scenario.requests)
+        for (const which of ids) r.load[scenario.id][which] = await load(servers[which], scenario.requests)
       }
       for (const c of scaling) {
         const key = `${c.pattern}@${c.size}`
         r.scaling[key] = {}
-        for (const which of ids) r.scaling[key][which] = await probe(servers[which].port, c.path, auth)
+        for (const which of ids) r.scaling[key][which] = await probe(servers[which], c.path, auth)
       }
       for (const c of globs) {
         r.globs[c.pattern] = {}
-        for (const which of ids) r.globs[c.pattern][which] = await probe(servers[which].port, c.path, auth, c.status)
+        for (const which of ids) r.globs[c.pattern][which] = await probe(servers[which], c.path, auth, c.status)
       }
       results.rounds.push(r)
     }
@@ -523,12 +547,15 @@ function report (results, loadScenarios, scaling, globs) {
     const rps = paired(rounds, (r) => ({ A: r.load[s.id].A.rps, B: r.load[s.id].B.rps }))
     const p50 = paired(rounds, (r) => ({ A: r.load[s.id].A.p50, B: r.load[s.id].B.p50 }))
     const p99 = paired(rounds, (r) => ({ A: r.load[s.id].A.p99, B: r.load[s.id].B.p99 }))
+    // B's CPU per request over A's: the share of B's req/s A would reach with the same cores.
+    const cpu = paired(rounds, (r) => ({ A: r.load[s.id].A.cpu, B: r.load[s.id].B.cpu }))
+    const cpuShare = median(rounds.map((r) => r.load[s.id].B.cpu / r.load[s.id].A.cpu))
     const bad = rounds.reduce((sum, r) => sum + r.load[s.id].A.bad + r.load[s.id].B.bad, 0)
     const met = rps.ratio >= loadTargets[s.id]
-    targets.push(`${s.id}: req/s ${fmt(rps.ratio)}x baseline, target >= ${loadTargets[s.id]}x: ${met ? 'met' : 'MISSED'}`)
-    return [s.name, fmt(rps.A, 0), fmt(rps.B, 0), `${fmt(rps.ratio)}x`, fmt(p50.A), fmt(p50.B), `${fmt(p50.ratio)}x`, fmt(p99.A), fmt(p99.B), `${fmt(p99.ratio)}x`, bad]
+    targets.push(`${s.id}: req/s ${fmt(rps.ratio)}x baseline (by CPU per request ${fmt(cpuShare)}x), target >= ${loadTargets[s.id]}x: ${met ? 'met' : 'MISSED'}`)
+    return [s.name, fmt(rps.A, 0), fmt(rps.B, 0), `${fmt(rps.ratio)}x`, fmt(cpu.A, 0), fmt(cpu.B, 0), `${fmt(cpuShare)}x`, fmt(p50.A), fmt(p50.B), `${fmt(p50.ratio)}x`, fmt(p99.A), fmt(p99.B), `${fmt(p99.ratio)}x`, bad]
   })
-  out.push(table(['scenario', 'A req/s', 'B req/s', 'ratio', 'A p50 ms', 'B p50 ms', 'ratio', 'A p99 ms', 'B p99 ms', 'ratio', 'non-2xx/errors'], loadRows))
+  out.push(table(['scenario', 'A req/s', 'B req/s', 'ratio', 'A CPU µs/req', 'B CPU µs/req', 'B/A', 'A p50 ms', 'B p50 ms', 'ratio', 'A p99 ms', 'B p99 ms', 'ratio', 'non-2xx/errors'], loadRows))
   out.push('')
 
   const coldA = median(results.cold.A)
@@ -599,37 +626,42 @@ function reportAblation (results, loadScenarios, scaling, globs) {
   const { rounds } = results
   const [reference, ...variants] = VARIANTS.map((variant) => variant.name)
   const pct = (ratio) => Number.isFinite(ratio) ? `${ratio >= 1 ? '+' : ''}${fmt((ratio - 1) * 100, 0)}%` : 'n/a'
-  const latencyCases = [
-    ...scaling.map((c) => ({ scenario: 'f', label: `${c.pattern} @${c.size}`, pick: (r, id) => r.scaling[`${c.pattern}@${c.size}`][id].p50 })),
-    ...globs.map((c) => ({ scenario: 'g', label: c.pattern.length > 24 ? `${c.pattern.slice(0, 22)}…` : c.pattern, pick: (r, id) => r.globs[c.pattern][id].p50 }))
+  const cases = [
+    ...scaling.map((c) => ({ scenario: 'f', label: `${c.pattern} @${c.size}`, pick: (r, id) => r.scaling[`${c.pattern}@${c.size}`][id] })),
+    ...globs.map((c) => ({ scenario: 'g', label: c.pattern.length > 24 ? `${c.pattern.slice(0, 22)}…` : c.pattern, pick: (r, id) => r.globs[c.pattern][id] }))
   ]
-  const extremes = (variant, scenario) => {
-    const effects = latencyCases.filter((c) => c.scenario === scenario)
-      .map((c) => ({ label: c.label, ratio: median(rounds.map((r) => c.pick(r, variant) / c.pick(r, reference))) }))
+  /** What turning it off costs, per round then the median: `worse(variant, reference)`, a ratio above 1 when worse. */
+  const cost = (variant, pick, worse) => median(rounds.map((r) => worse(pick(r, variant), pick(r, reference))))
+  const extremes = (variant, scenario, worse) => {
+    const effects = cases.filter((c) => c.scenario === scenario)
+      .map((c) => ({ label: c.label, ratio: cost(variant, c.pick, worse) }))
       .sort((x, y) => y.ratio - x.ratio)
     const most = effects[0]
     const least = effects[effects.length - 1]
     return `${pct(most.ratio)} (${most.label}); ${pct(least.ratio)} (${least.label})`
   }
+  const tableOf = (title, loadWorse, probeWorse) => table([title, ...loadScenarios.map((s) => s.id), 'e peak RSS', 'f: most; least', 'g: most; least'], variants.map((variant) => [
+    variant,
+    ...loadScenarios.map((s) => pct(cost(variant, (r, id) => r.load[s.id][id], loadWorse))),
+    pct(results.rss[variant] / results.rss[reference]),
+    extremes(variant, 'f', probeWorse),
+    extremes(variant, 'g', probeWorse)
+  ]))
   const out = []
   out.push(`# Ablation: each variant against "${reference}"`)
   out.push(`node ${results.node}, ${CONFIG.rounds} interleaved round(s), ${CONFIG.duration} s per load run, ${CONFIG.connections} connections${SMOKE ? ', SMOKE MODE' : ''}`)
+  out.push('What turning each off costs (positive: what it buys), the median over rounds of the ratio within a round.')
   out.push('')
-  const rows = variants.map((variant) => [
-    variant,
-    ...loadScenarios.map((s) => pct(median(rounds.map((r) => r.load[s.id][reference].rps / r.load[s.id][variant].rps)))),
-    pct(results.rss[variant] / results.rss[reference]),
-    extremes(variant, 'f'),
-    extremes(variant, 'g')
-  ])
-  out.push(table(['turned off', ...loadScenarios.map((s) => `${s.id} req/s`), 'e peak RSS', 'f latency: most; least', 'g latency: most; least'], rows))
+  out.push(tableOf('server CPU per request, turned off', (x, ref) => x.cpu / ref.cpu, (x, ref) => x.cpu / ref.cpu))
+  out.push('')
+  out.push(tableOf('req/s (a-c), latency (f, g), turned off', (x, ref) => ref.rps / x.rps, (x, ref) => x.p50 / ref.p50))
   out.push('')
   const versus = [reference, ...variants].map((variant) => [
     variant,
-    ...loadScenarios.map((s) => `${fmt(median(rounds.map((r) => r.load[s.id][variant].rps / r.load[s.id].B.rps)))}x`),
+    ...loadScenarios.map((s) => `${fmt(median(rounds.map((r) => r.load[s.id][variant].rps / r.load[s.id].B.rps)))}x / ${fmt(median(rounds.map((r) => r.load[s.id].B.cpu / r.load[s.id][variant].cpu)))}x`),
     `${fmt(results.rss[variant] / results.rss.B)}x`
   ])
-  out.push(table(['against the baseline (B)', ...loadScenarios.map((s) => `${s.id} req/s`), 'e peak RSS'], versus))
+  out.push(table(['against the baseline (B): req/s / CPU', ...loadScenarios.map((s) => s.id), 'e peak RSS'], versus))
   process.stdout.write(`${out.join('\n')}\n`)
 }
 

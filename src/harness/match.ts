@@ -14,7 +14,7 @@ export interface RequestKey {
 /** The filters the journal and faults share; every one given must match. */
 export interface RequestMatch {
   method?: string
-  /** A glob over the path (src/glob.ts: whole value, case-insensitive, `*` crosses `/`). */
+  /** A glob over the path (src/listings/glob.ts: whole value, case-insensitive, `*` crosses `/`). */
   path?: string
   instanceId?: string
   orgId?: string

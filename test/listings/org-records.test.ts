@@ -116,7 +116,7 @@ describe('org records through the routes', () => {
     const operationArb = fc.oneof(
       fc.record({ kind: fc.constant('post' as const), email: fc.constantFrom(...emails), role: fc.constantFrom(...ROLES.slice(0, 4)), other: fc.boolean() }),
       fc.record({ kind: fc.constantFrom('delete' as const, 'resend' as const, 'accept' as const), index: fc.nat() }),
-      fc.record({ kind: fc.constantFrom('new org' as const, 'snapshot' as const, 'clock' as const) }),
+      fc.record({ kind: fc.constantFrom('new org' as const, 'snapshot' as const, 'clock' as const, 'org again' as const, 'outbox' as const) }),
       fc.record({ kind: fc.constant('list' as const), query: queryArb })
     )
     const path = (orgId: string): string => `/instances/${world.instanceId}/orgs/${orgId}/invites`
@@ -141,6 +141,13 @@ describe('org records through the routes', () => {
           // Take one the first time, restore it after.
           if (snapshot === undefined) snapshot = expectStatus(await world.app.inject({ method: 'GET', url: '/_emulator/snapshot' }), 200).json()
           else expectStatus(await world.app.inject({ method: 'PUT', url: '/_emulator/snapshot', payload: snapshot }), 200)
+        } else if (operation.kind === 'org again') {
+          // Deleted with its invites, then made again under the same id: empty.
+          expectStatus(await world.app.inject({ method: 'DELETE', url: `/_emulator/instances/${world.instanceId}/orgs/${world.orgId}` }), 200)
+          expectStatus(await world.app.inject({ method: 'POST', url: path(world.orgId), headers: world.auth, payload: { email: 'a@x.io', role: 'view' } }), 404)
+          expectStatus(await world.app.inject({ method: 'POST', url: `/_emulator/instances/${world.instanceId}/orgs`, payload: { id: world.orgId } }), 201)
+        } else if (operation.kind === 'outbox') {
+          expectStatus(await world.app.inject({ method: 'DELETE', url: '/_emulator/outbox' }), 200)
         } else if (operation.kind === 'clock') {
           late = !late
           clock.setOffset(late ? 60_000 : 0)

@@ -36,7 +36,7 @@ export interface CollectionParts {
 
 /**
  * A collection as a client sees it, but with `items` left empty: the route fills them in
- * from each invite's cached JSON (collection-json.ts).
+ * from each invite's cached JSON (src/listings/invite-json.ts).
  */
 export function presentEnvelope (count: number, parts: CollectionParts, links: boolean): OrgInviteCollection {
   const collection: OrgInviteCollection = {
