@@ -2,52 +2,66 @@ import type { InviteRecord } from '../store/types.js'
 import type { AnswerBuffers } from './answer-buffers.js'
 import { expiryWindow } from './invite-json.js'
 
+/** An answer made once since the last change, not kept (yet). */
+const SEEN = 'seen'
+
 /**
  * Whole answers, kept while they would be answered byte for byte the same
  * (docs/PERFORMANCE.md): a repeated listing costs a Map lookup instead of reading,
- * presenting and serializing the whole org again. An entry is valid
+ * presenting and serializing the whole org again. An answer is kept the second time it is
+ * made since the last change: a POST's answer, made once and replaced by the next POST's,
+ * is never held (holding it cost a POST 10-17% more CPU in the garbage collector). Valid
  * - until the next change anywhere (the seam clears the whole cache on every change the
  *   store announces: simple, and a test loop's write-then-read always reads fresh), and
  * - while the clock is in the window where no invite's `hasExpired` differs from when it
  *   was made: `now > inviteDate + ttl` is false for every invite it showed unexpired and
  *   true for every one it showed expired (so moving the clock either way is seen).
- * Bounded by total bytes; the oldest entries go first. An answer taken from `answers` is
- * held while kept (it is reused once nothing holds it).
+ * Bounded by total bytes and by listings (answers kept or seen); the oldest go first. An
+ * answer taken from `answers` is held while kept (it is reused once nothing holds it).
  */
 export class AnswerCache {
-  readonly #entries = new Map<string, Entry>()
+  readonly #entries = new Map<string, Entry | typeof SEEN>()
   readonly #maxBytes: number
   readonly #answers: AnswerBuffers | undefined
   #bytes = 0
 
-  constructor (maxBytes = 16 * 1024 * 1024, answers?: AnswerBuffers) {
+  readonly #maxListings: number
+
+  constructor (maxBytes = 16 * 1024 * 1024, answers?: AnswerBuffers, maxListings = 4096) {
     this.#maxBytes = maxBytes
     this.#answers = answers
+    this.#maxListings = maxListings
   }
 
   /** The entry's answer (UTF-8 bytes, sent as they are). */
   get (key: string, now: number): Buffer | undefined {
     const entry = this.#entries.get(key)
-    if (entry === undefined || !(now > entry.after && now <= entry.until)) return undefined
+    if (entry === undefined || entry === SEEN || !(now > entry.after && now <= entry.until)) return undefined
     return entry.json
   }
 
-  /** Keeps `json`, the answer listing `records` at `now`. */
+  /** `json` is the answer listing `records` at `now`: kept if it was made before since the last change. */
   set (key: string, now: number, records: readonly InviteRecord[], json: Buffer): void {
-    if (json.length > this.#maxBytes / 4) return
-    this.#delete(key)
-    this.#answers?.hold(json)
-    this.#entries.set(key, { json, ...expiryWindow(records, now) })
-    this.#bytes += json.length
+    if (!this.#entries.has(key)) {
+      this.#entries.set(key, SEEN)
+    } else {
+      this.#delete(key)
+      if (json.length > this.#maxBytes / 4) return
+      this.#answers?.hold(json)
+      this.#entries.set(key, { json, ...expiryWindow(records, now) })
+      this.#bytes += json.length
+    }
     for (const oldest of this.#entries.keys()) {
-      if (this.#bytes <= this.#maxBytes) break
+      if (this.#bytes <= this.#maxBytes && this.#entries.size <= this.#maxListings) break
       this.#delete(oldest)
     }
   }
 
   clear (): void {
     if (this.#entries.size === 0) return
-    if (this.#answers !== undefined) for (const entry of this.#entries.values()) this.#answers.release(entry.json)
+    if (this.#answers !== undefined) {
+      for (const entry of this.#entries.values()) if (entry !== SEEN) this.#answers.release(entry.json)
+    }
     this.#entries.clear()
     this.#bytes = 0
   }
@@ -56,6 +70,7 @@ export class AnswerCache {
     const entry = this.#entries.get(key)
     if (entry === undefined) return
     this.#entries.delete(key)
+    if (entry === SEEN) return
     this.#bytes -= entry.json.length
     this.#answers?.release(entry.json)
   }

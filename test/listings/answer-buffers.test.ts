@@ -83,8 +83,12 @@ describe('answer buffers', () => {
   test('the answer cache holds what it keeps, and lets go when it drops it', () => {
     const answers = new AnswerBuffers(1000)
     const cache = new AnswerCache(100_000, answers)
+    const keep = (key: string, json: Buffer): void => {
+      cache.set(key, 0, [], json)
+      cache.set(key, 0, [], json)
+    }
     const kept = answers.take(5000)
-    cache.set('k', 0, [], kept)
+    keep('k', kept)
     answers.release(kept)
     assert.equal(answers.freeCount, 0, 'kept by the cache')
     assert.equal(cache.get('k', 0), kept)
@@ -93,13 +97,13 @@ describe('answer buffers', () => {
     assert.equal(answers.freeCount, 1)
 
     const replaced = answers.take(5000)
-    cache.set('k', 0, [], replaced)
+    keep('k', replaced)
     answers.release(replaced)
     cache.set('k', 0, [], answers.take(5000))
     assert.equal(answers.freeCount, 1, 'the replaced entry is released')
 
     const tooBig = answers.take(30_000)
-    cache.set('big', 0, [], tooBig)
+    keep('big', tooBig)
     answers.release(tooBig)
     assert.equal(answers.freeCount, 2, 'an answer the cache does not keep is not held by it')
   })

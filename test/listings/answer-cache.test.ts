@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 import { Clock } from '../../src/clock.js'
+import { AnswerCache } from '../../src/listings/answer-cache.js'
+import type { InviteRecord } from '../../src/store/types.js'
 import { buildWorld, expectStatus, postInvite, type World } from '../helper.js'
 
 // The listing cache (docs/PERFORMANCE.md) must be invisible: same bytes, same headers,
@@ -10,7 +12,45 @@ async function get (world: World, query = ''): Promise<{ body: string, type: str
   return { body: response.body, type: response.headers['content-type'] as string | undefined, length: response.headers['content-length'] as string | undefined }
 }
 
-describe('listing cache', () => {
+describe('answer cache', () => {
+  const invite = (inviteDate: number): InviteRecord => ({ id: '1', instanceId: 'i', orgId: 'o', email: 'a@x.io', role: 'view', inviteDate, ttl: 1000, token: 't' })
+
+  test('keeps an answer made a second time since the last change, while no invite would show as expired otherwise', () => {
+    const cache = new AnswerCache()
+    const json = Buffer.from('{}')
+    cache.set('k', 500, [invite(0)], json)
+    assert.equal(cache.get('k', 500), undefined, 'made once: not kept')
+    cache.set('k', 500, [invite(0)], json)
+    assert.equal(cache.get('k', 500), json)
+    assert.equal(cache.get('k', 1000), json, 'at the expiry itself the invite is not expired')
+    assert.equal(cache.get('k', 1001), undefined, 'past it, the answer would differ')
+    cache.clear()
+    cache.set('k', 500, [invite(0)], json)
+    assert.equal(cache.get('k', 500), undefined, 'a change starts over')
+  })
+
+  test('bounded by bytes and by listings, the oldest going first', () => {
+    const cache = new AnswerCache(40, undefined, 5)
+    const keep = (key: string, bytes: number): void => {
+      cache.set(key, 0, [], Buffer.alloc(bytes))
+      cache.set(key, 0, [], Buffer.alloc(bytes))
+    }
+    for (const key of ['a', 'b', 'c', 'd']) keep(key, 10)
+    assert.equal(cache.get('a', 0)?.length, 10, '40 bytes fit')
+    keep('e', 10)
+    assert.equal(cache.get('a', 0), undefined, 'past 40 bytes: the oldest went')
+    assert.equal(cache.get('b', 0)?.length, 10)
+    cache.set('f', 0, [], Buffer.alloc(1))
+    assert.equal(cache.get('b', 0)?.length, 10, 'five listings, seen or kept, fit')
+    cache.set('g', 0, [], Buffer.alloc(1))
+    assert.equal(cache.get('b', 0), undefined, 'six: the oldest went')
+    assert.equal(cache.get('c', 0)?.length, 10)
+    keep('huge', 11)
+    assert.equal(cache.get('huge', 0), undefined, 'over a quarter of the bound: not kept')
+  })
+})
+
+describe('answers through the routes', () => {
   test('a repeated GET answers the same bytes and headers', async (t) => {
     const world = await buildWorld(t)
     expectStatus(await postInvite(world, { email: 'a@x.io', role: 'view' }), 201)
