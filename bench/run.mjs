@@ -21,7 +21,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import autocannon from 'autocannon'
-import { NODE_ENV, NODE_FLAGS } from '../scripts/node-flags.mjs'
+import { NODE_FLAGS } from '../scripts/node-flags.mjs'
 import { VARIANTS } from './variants.mjs'
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
@@ -39,7 +39,7 @@ const { values: args } = parseArgs({
 
 const SMOKE = args.smoke
 const CONFIG = {
-  rounds: Number(args.rounds ?? (SMOKE ? 1 : 3)),
+  rounds: Number(args.rounds ?? (SMOKE ? 1 : 5)),
   /** Seconds of load per autocannon run (scenarios a-c). */
   duration: Number(args.duration ?? (SMOKE ? 0.2 : 5)),
   /** Seconds of sequential requests per latency probe (scenarios f, g). */
@@ -74,25 +74,24 @@ const { newObjectId } = await import(modulePath('ids'))
 /**
  * How each server starts: `command` (argv), `env`. The emulator runs as npm start, the
  * package's command and the image run it: the bundle, under scripts/node-flags.mjs's V8
- * flags and environment. The baseline runs under plain node.
+ * flags. The baseline runs under plain node.
  */
 const EMULATOR = args.source
   ? { command: [process.execPath, '--import', 'tsx', join(ROOT, 'src', 'server.ts')], env: process.env }
-  : { command: [process.execPath, ...NODE_FLAGS, BUNDLE], env: { ...process.env, ...NODE_ENV } }
+  : { command: [process.execPath, ...NODE_FLAGS, BUNDLE], env: process.env }
 const BASELINE = { command: [process.execPath, join(ROOT, 'bench', 'baseline-server.mjs')], env: process.env }
 
 /**
  * An ablation variant (bench/variants.mjs): the app from tsc's output (the seam's options
  * reach it through buildApp, which the bundle's command line does not offer), under the
- * same flags and environment as the emulator unless the variant drops one.
+ * same V8 flags as the emulator unless the variant changes them.
  */
 function variantServer (variant) {
   const script = join(ROOT, 'bench', 'variant-server.mjs')
   const off = ['--off', (variant.off ?? []).join(',')]
   if (args.source) return { command: [process.execPath, '--import', 'tsx', script, '--source', ...off], env: process.env }
-  const env = { ...process.env, ...NODE_ENV }
-  for (const name of variant.dropEnv ?? []) delete env[name]
-  return { command: [process.execPath, ...NODE_FLAGS.filter((flag) => !(variant.dropFlags ?? []).includes(flag)), script, ...off], env }
+  const flags = variant.flags ?? NODE_FLAGS.filter((flag) => !(variant.dropFlags ?? []).includes(flag))
+  return { command: [process.execPath, ...flags, script, ...off], env: process.env }
 }
 
 // ---- processes --------------------------------------------------------------------

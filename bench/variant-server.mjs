@@ -2,7 +2,7 @@
 // the listing seam's mechanisms off, listening on 127.0.0.1 as `dist/server.mjs --log-level
 // silent` would, with the request journal on.
 //
-//   node [flags] bench/variant-server.mjs --port <port> --db <file> --off answerCache,itemRuns
+//   node [flags] bench/variant-server.mjs --port <port> --db <file> --off answerCache,orgRecords
 //   node --import tsx bench/variant-server.mjs --source ...    from src/ (the smoke test)
 import { parseArgs } from 'node:util'
 import pino from 'pino'

@@ -1,16 +1,13 @@
 // The ablation's variants (node bench/run.mjs --ablation, docs/PERFORMANCE.md): the
 // emulator with every mechanism on first (the reference), then each mechanism off in turn.
 // `off` names options of the listing seam (src/listings, ListingsOptions) set to false
-// through buildApp; `dropFlags` and `dropEnv` leave out one of scripts/node-flags.mjs's V8
-// flags or environment variables.
+// through buildApp; `dropFlags` leaves out one of scripts/node-flags.mjs's V8 flags;
+// `flags`, when given, replaces them.
 export const VARIANTS = [
   { name: 'all on' },
   { name: 'answer cache', off: ['answerCache'] },
   { name: 'org records', off: ['orgRecords'] },
   { name: 'invite JSON', off: ['inviteJson'] },
-  { name: 'item runs', off: ['itemRuns'] },
-  { name: 'answer buffers', off: ['answerBuffers'] },
   { name: '--max-semi-space-size=2', dropFlags: ['--max-semi-space-size=2'] },
-  { name: '--heap-growing-percent=10', dropFlags: ['--heap-growing-percent=10'] },
-  { name: 'MALLOC_MMAP_THRESHOLD_', dropEnv: ['MALLOC_MMAP_THRESHOLD_'] }
+  { name: '--heap-growing-percent=10', dropFlags: ['--heap-growing-percent=10'] }
 ]

@@ -1,5 +1,4 @@
 import type { InviteRecord } from '../store/types.js'
-import type { AnswerBuffers } from './answer-buffers.js'
 import { expiryWindow } from './invite-json.js'
 
 /** An answer made once since the last change, not kept (yet). */
@@ -16,20 +15,17 @@ const SEEN = 'seen'
  * - while the clock is in the window where no invite's `hasExpired` differs from when it
  *   was made: `now > inviteDate + ttl` is false for every invite it showed unexpired and
  *   true for every one it showed expired (so moving the clock either way is seen).
- * Bounded by total bytes and by listings (answers kept or seen); the oldest go first. An
- * answer taken from `answers` is held while kept (it is reused once nothing holds it).
+ * Bounded by total bytes and by listings (answers kept or seen); the oldest go first.
  */
 export class AnswerCache {
   readonly #entries = new Map<string, Entry | typeof SEEN>()
   readonly #maxBytes: number
-  readonly #answers: AnswerBuffers | undefined
   #bytes = 0
 
   readonly #maxListings: number
 
-  constructor (maxBytes = 16 * 1024 * 1024, answers?: AnswerBuffers, maxListings = 4096) {
+  constructor (maxBytes = 16 * 1024 * 1024, maxListings = 4096) {
     this.#maxBytes = maxBytes
-    this.#answers = answers
     this.#maxListings = maxListings
   }
 
@@ -47,7 +43,6 @@ export class AnswerCache {
     } else {
       this.#delete(key)
       if (json.length > this.#maxBytes / 4) return
-      this.#answers?.hold(json)
       this.#entries.set(key, { json, ...expiryWindow(records, now) })
       this.#bytes += json.length
     }
@@ -58,10 +53,6 @@ export class AnswerCache {
   }
 
   clear (): void {
-    if (this.#entries.size === 0) return
-    if (this.#answers !== undefined) {
-      for (const entry of this.#entries.values()) if (entry !== SEEN) this.#answers.release(entry.json)
-    }
     this.#entries.clear()
     this.#bytes = 0
   }
@@ -72,7 +63,6 @@ export class AnswerCache {
     this.#entries.delete(key)
     if (entry === SEEN) return
     this.#bytes -= entry.json.length
-    this.#answers?.release(entry.json)
   }
 }
 

@@ -1,13 +1,11 @@
-import type { ServerResponse } from 'node:http'
 import { errors } from '../errors.js'
 import { requireOrg } from '../routes/losant/lookup.js'
 import type { CollectionParts } from '../routes/losant/present.js'
 import type { FilterField, SortDirection, SortField } from '../schemas/orgInviteCollection.js'
 import type { InviteListQuery, InviteRecord, InviteStore, StoreChange } from '../store/types.js'
-import { AnswerBuffers } from './answer-buffers.js'
 import { AnswerCache } from './answer-cache.js'
 import { compileGlob, GlobTooComplexError } from './glob.js'
-import { compileSerializers, freshInviteJson, InviteJsonCache, ItemRuns, serializeCollection, type CollectionSerializers, type InviteJson } from './invite-json.js'
+import { compileSerializers, freshInviteJson, InviteJsonCache, serializeCollection, type CollectionSerializers, type InviteJson } from './invite-json.js'
 import { inDefaultOrder, listFromRecords, OrgRecordsCache } from './org-records.js'
 
 /** A listing as the route has checked it: what its answer depends on, but the data and the clock. */
@@ -33,10 +31,6 @@ export interface ListingsOptions {
   orgRecords?: boolean
   /** Each invite's JSON kept (InviteJsonCache). */
   inviteJson?: boolean
-  /** Whole kept listings' items as one run of bytes (ItemRuns; needs orgRecords). */
-  itemRuns?: boolean
-  /** Large answers written into reused buffers (AnswerBuffers). */
-  answerBuffers?: boolean
 }
 
 /**
@@ -58,22 +52,15 @@ export class Listings {
   readonly #answers: AnswerCache | undefined
   readonly #orgRecords: OrgRecordsCache | undefined
   readonly #inviteJson: InviteJson
-  readonly #itemRuns: ItemRuns | undefined
-  readonly #buffers: AnswerBuffers | undefined
-  readonly #allocate: (length: number) => Buffer
   #serializers: CollectionSerializers | undefined
   /** The store's data version after the last change it announced. */
   #seenVersion: number
 
   constructor (store: InviteStore, options: ListingsOptions = {}) {
     this.#store = store
-    this.#buffers = options.answerBuffers === false ? undefined : new AnswerBuffers()
-    this.#answers = options.answerCache === false ? undefined : new AnswerCache(undefined, this.#buffers)
+    this.#answers = options.answerCache === false ? undefined : new AnswerCache()
     this.#orgRecords = options.orgRecords === false ? undefined : new OrgRecordsCache()
     this.#inviteJson = options.inviteJson === false ? freshInviteJson : new InviteJsonCache()
-    this.#itemRuns = options.itemRuns === false || this.#orgRecords === undefined ? undefined : new ItemRuns()
-    const buffers = this.#buffers
-    this.#allocate = buffers === undefined ? Buffer.allocUnsafe : (length) => buffers.take(length)
     this.#seenVersion = store.dataVersion()
     store.onChange((change) => this.changed(change))
   }
@@ -82,16 +69,12 @@ export class Listings {
    * The answer to `query` at `now`: the collection's JSON as UTF-8 bytes, as the route's
    * response schema serializes it. Throws what the route answers instead, in the order of
    * checks: 404 Instance, 404 Organization, then 400 for a filter past the glob's budget.
-   * `response` is the one that sends it (a reused buffer is held until it has).
    */
-  collection (query: ListingQuery, now: number, response: ServerResponse): Buffer {
+  collection (query: ListingQuery, now: number): Buffer {
     if (this.#store.dataVersion() !== this.#seenVersion) this.#forgetAll()
     const key = listingKey(query)
     const kept = this.#answers?.get(key, now)
-    if (kept !== undefined) {
-      this.#buffers?.holdWhileSending(kept, response)
-      return kept
-    }
+    if (kept !== undefined) return kept
     const { instanceId, orgId, sortField, sortDirection, filter, links } = query
     const orgRecords = this.#orgRecords?.get(instanceId, orgId)
     // Kept records mean the org exists (its deletion would have dropped them).
@@ -107,21 +90,13 @@ export class Listings {
       if (filter === undefined) this.#orgRecords?.set(instanceId, orgId, sortField === 'inviteDate' && sortDirection === 'desc' ? records : inDefaultOrder(records))
     }
     const serializers = this.#serializers ??= compileSerializers()
-    // Every kept record in the kept order (no filter, or one all match): their items are one run of bytes.
-    const whole = orgRecords !== undefined && records.length === orgRecords.length && sortField === 'inviteDate' && sortDirection === 'desc'
-    const run = whole ? this.#itemRuns?.items(orgRecords, now, links, this.#inviteJson, serializers.item) : undefined
     const parts: CollectionParts = { instanceId, orgId, sortField, sortDirection }
     if (filter !== undefined) {
       parts.filterField = filter.field
       parts.filter = filter.pattern
     }
-    const json = serializeCollection(records, parts, now, links, this.#inviteJson, serializers, this.#allocate, run)
+    const json = serializeCollection(records, parts, now, links, this.#inviteJson, serializers)
     this.#answers?.set(key, now, records, json)
-    if (this.#buffers !== undefined) {
-      this.#buffers.holdWhileSending(json, response)
-      // The cache and the response hold it now, if they keep it.
-      this.#buffers.release(json)
-    }
     return json
   }
 

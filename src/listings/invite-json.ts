@@ -102,8 +102,6 @@ function showsTheSame (a: InviteRecord, b: InviteRecord): boolean {
  * JSON: only invites not seen before are presented and serialized. Bytes, not a string:
  * the pieces are copied once, into the answer Fastify sends as it is (a joined string
  * would be copied, measured and encoded again; about half the time of a 1000-invite answer).
- * The answer's bytes come from `allocate` (large ones may be reused: answer-buffers.ts).
- * `run`, when given, must be `records`' items as `ItemRuns` gives them: copied in one piece.
  */
 export function serializeCollection (
   records: readonly InviteRecord[],
@@ -111,77 +109,18 @@ export function serializeCollection (
   now: number,
   links: boolean,
   cache: InviteJson,
-  serializers: CollectionSerializers,
-  allocate: (length: number) => Buffer = Buffer.allocUnsafe,
-  run?: Buffer
+  serializers: CollectionSerializers
 ): Buffer {
   const envelope = serializers.collection(presentEnvelope(records.length, parts, links))
   // Checked here rather than assumed: a schema whose first property is not `items` fails loudly in every test.
   if (!envelope.startsWith(`${ITEMS_OPEN}]`)) throw new Error('the collection schema must list `items` first')
   const tail = Buffer.from(envelope.slice(ITEMS_OPEN.length))
   const open = ITEMS_OPEN_BYTES.length
-  if (run !== undefined) {
-    const out = allocate(open + run.length + tail.length)
-    out.set(ITEMS_OPEN_BYTES, 0)
-    out.set(run, open)
-    out.set(tail, open + run.length)
-    return out
-  }
   const items = presentItems(records, now, links, cache, serializers.item)
-  const out = allocate(open + items.length + tail.length)
+  const out = Buffer.allocUnsafe(open + items.length + tail.length)
   out.set(ITEMS_OPEN_BYTES, 0)
   out.set(tail, joinInto(out, items.jsons, open))
   return out
-}
-
-/**
- * The items of whole kept listings (an org's records in the default order, as
- * OrgRecordsCache keeps them) joined into one run of bytes: a listing that shows every
- * record in that order (no filter, or one every invite matches) copies it in one piece
- * instead of invite by invite (performance, docs/PERFORMANCE.md, g). Made the second time
- * a records array is listed whole, so a write followed by one read (a test loop) makes no
- * run it would not reuse. Kept by records array (kept arrays never change; the run goes
- * with its array) and by `links`, while no invite's `hasExpired` differs from when it was made.
- */
-export class ItemRuns {
-  // 'seen': listed whole once; 'large': its run was past the bound, so it is joined invite by invite.
-  readonly #runs = new WeakMap<readonly InviteRecord[], { links?: Run | 'seen' | 'large', plain?: Run | 'seen' | 'large' }>()
-  readonly #maxRunBytes: number
-
-  /** A run longer than `maxRunBytes` is not kept: such an org is joined invite by invite, as if it had no run. */
-  constructor (maxRunBytes = 2 * 1024 * 1024) {
-    this.#maxRunBytes = maxRunBytes
-  }
-
-  /**
-   * `records`' items, comma-separated, as `serializeCollection` would join them at `now`;
-   * undefined the first time `records` is listed whole, and once its run was found past
-   * the bound (the caller joins them itself: a run made only to be copied again is not made).
-   */
-  items (records: readonly InviteRecord[], now: number, links: boolean, cache: InviteJson, serializeItem: (invite: OrgInvite) => string): Buffer | undefined {
-    let runs = this.#runs.get(records)
-    if (runs === undefined) this.#runs.set(records, runs = {})
-    const kept = links ? runs.links : runs.plain
-    if (kept === undefined) {
-      if (links) runs.links = 'seen'
-      else runs.plain = 'seen'
-      return undefined
-    }
-    if (kept === 'large') return undefined
-    if (kept !== 'seen' && now > kept.window.after && now <= kept.window.until) return kept.bytes
-    const items = presentItems(records, now, links, cache, serializeItem)
-    const bytes = Buffer.allocUnsafeSlow(items.length)
-    joinInto(bytes, items.jsons, 0)
-    const run = bytes.length <= this.#maxRunBytes ? { bytes, window: expiryWindow(records, now) } : 'large'
-    if (links) runs.links = run
-    else runs.plain = run
-    return bytes
-  }
-}
-
-interface Run {
-  bytes: Buffer
-  window: ExpiryWindow
 }
 
 /** Valid for `after < now <= until`: no invite's `hasExpired` differs in it. */

@@ -30,7 +30,7 @@ describe('answer cache', () => {
   })
 
   test('bounded by bytes and by listings, the oldest going first', () => {
-    const cache = new AnswerCache(40, undefined, 5)
+    const cache = new AnswerCache(40, 5)
     const keep = (key: string, bytes: number): void => {
       cache.set(key, 0, [], Buffer.alloc(bytes))
       cache.set(key, 0, [], Buffer.alloc(bytes))

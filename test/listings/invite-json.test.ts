@@ -2,9 +2,8 @@ import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import fc from 'fast-check'
 import Fastify from 'fastify'
-import { compileSerializers, freshInviteJson, InviteJsonCache, ItemRuns, serializeCollection } from '../../src/listings/invite-json.js'
+import { compileSerializers, freshInviteJson, InviteJsonCache, serializeCollection } from '../../src/listings/invite-json.js'
 import { presentEnvelope, presentInvite, type CollectionParts } from '../../src/routes/losant/present.js'
-import type { OrgInvite } from '../../src/schemas/orgInvite.js'
 import { OrgInviteCollectionSchema, type OrgInviteCollection } from '../../src/schemas/orgInviteCollection.js'
 import type { InviteRecord } from '../../src/store/types.js'
 
@@ -37,20 +36,16 @@ function variants (id: string): InviteRecord[] {
 }
 const RECORDS = ID_POOL.flatMap(variants)
 const recordArb = fc.tuple(fc.constantFrom(...RECORDS), fc.boolean()).map(([record, copy]) => copy ? structuredClone(record) : record)
-// Kept listings (arrays met again, as the org records cache hands them out): their items as
-// one run, reused across clocks and link settings only where it shows the same bytes.
-const KEPT = [RECORDS.slice(0, 6), RECORDS.slice(3, 4), RECORDS.filter((_, i) => i % 5 === 0), []]
 
-test('a collection from cached invite JSON, or from a kept listing\'s run, is the bytes of the route serializer, across changes, clocks and links', async (t) => {
+test('a collection from cached invite JSON is the bytes of the route serializer, across changes, clocks and links', async (t) => {
   const app = Fastify()
   t.after(async () => app.close())
   const cache = new InviteJsonCache(4)
-  const itemRuns = new ItemRuns()
   const serializers = compileSerializers()
-  let runs = 0
+  let checked = 0
   const check = (serializeWhole: (body: OrgInviteCollection) => string): void => {
     fc.assert(fc.property(
-      fc.oneof(fc.array(recordArb, { maxLength: 6 }), fc.constantFrom(...KEPT)),
+      fc.array(recordArb, { maxLength: 6 }),
       fc.constantFrom(500, 2000, 7000, 12_000),
       fc.boolean(),
       fc.option(fc.constantFrom('a*', 'ünï*'), { nil: undefined }),
@@ -59,9 +54,7 @@ test('a collection from cached invite JSON, or from a kept listing\'s run, is th
         const whole = Buffer.from(serializeWhole({ ...presentEnvelope(records.length, parts, links), items: records.map((record) => presentInvite(record, now, links)) }))
         assert.deepEqual(serializeCollection(records, parts, now, links, cache, serializers), whole)
         assert.deepEqual(serializeCollection(records, parts, now, links, freshInviteJson, serializers), whole, 'without the cache')
-        const run = itemRuns.items(records, now, links, cache, serializers.item)
-        assert.deepEqual(serializeCollection(records, parts, now, links, cache, serializers, undefined, run), whole, 'from the run')
-        runs++
+        checked++
       }
     ), { numRuns: 1000 })
   }
@@ -70,28 +63,5 @@ test('a collection from cached invite JSON, or from a kept listing\'s run, is th
     return reply.type('application/json').send('{}')
   })
   assert.equal((await app.inject({ method: 'GET', url: '/' })).statusCode, 200)
-  assert.equal(runs, 1000)
-})
-
-test('a kept listing\'s run is made the second time, reused while it shows the same, and not kept past its bound', () => {
-  const cache = new InviteJsonCache()
-  const item = (invite: OrgInvite): string => JSON.stringify(invite)
-  const records = KEPT[0]!
-  const runs = new ItemRuns()
-  assert.equal(runs.items(records, 500, false, cache, item), undefined, 'listed whole once: no run yet')
-  const first = runs.items(records, 500, false, cache, item)
-  assert.ok(first !== undefined)
-  assert.equal(runs.items(records, 900, false, cache, item), first, 'same clock window: the same run')
-  assert.equal(runs.items(records, 500, true, cache, item), undefined, 'links: a run of its own')
-  assert.notDeepEqual(runs.items(records, 500, true, cache, item), first)
-  // ttl 1000 from inviteDate 0: at 2000 the invites show as expired, so the run is made again.
-  const later = runs.items(records, 2000, false, cache, item)
-  assert.ok(later !== undefined)
-  assert.notDeepEqual(later, first)
-  const tiny = new ItemRuns(first.length - 1)
-  tiny.items(records, 500, false, cache, item)
-  const made = tiny.items(records, 500, false, cache, item)
-  assert.deepEqual(made, first)
-  assert.notEqual(tiny.items(records, 500, false, cache, item), made, 'past the bound: not kept')
-  assert.equal(tiny.items(records, 500, false, cache, item), undefined, 'past the bound: joined by the caller, no run made to be copied again')
+  assert.equal(checked, 1000)
 })

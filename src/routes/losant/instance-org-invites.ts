@@ -54,7 +54,7 @@ const instanceOrgInvites: FastifyPluginAsyncTypebox = async (app) => {
   }, async (request, reply) => {
     // The org (404s), the filter (400 past the glob's budget), its invites presented: the
     // collection's JSON, as this route's response schema serializes it (src/listings).
-    return sendJson(reply, listings.collection(listingOf(request.params, request.query), clock.now(), reply.raw))
+    return sendJson(reply, listings.collection(listingOf(request.params, request.query), clock.now()))
   })
 
   app.post(PATH, {
@@ -84,7 +84,7 @@ const instanceOrgInvites: FastifyPluginAsyncTypebox = async (app) => {
       recordInviteSent(emulator, invite)
     }))
     // The answer: the org's whole collection, in the default order.
-    const answer = listings.collection({ instanceId, orgId, sortField: 'inviteDate', sortDirection: 'desc', links: wantsLinks(request.query) }, now, reply.raw)
+    const answer = listings.collection({ instanceId, orgId, sortField: 'inviteDate', sortDirection: 'desc', links: wantsLinks(request.query) }, now)
     return sendJson(reply.code(201), answer)
   })
 }
