@@ -46,8 +46,7 @@ FROM node:20-bookworm-slim AS runtime
 ENV NODE_ENV=production \
     HOST=0.0.0.0 \
     PORT=8080 \
-    LOSANT_EMULATOR_DB=/data/emulator.db \
-    MALLOC_MMAP_THRESHOLD_=131072
+    LOSANT_EMULATOR_DB=/data/emulator.db
 
 WORKDIR /app
 # Owned by root and read-only to `node`: the process can write only to /data.
