@@ -57,7 +57,11 @@ const requestRoutes: FastifyPluginAsyncTypebox = async (app) => {
       summary: 'The request journal, live: server-sent events, one `request` event per recorded request that matches the filters (id: the entry\'s id; data: the entry as GET /_emulator/requests lists it); with `after` or Last-Event-ID, the matching entries still kept past that id come first',
       tags: ['control'],
       querystring: RequestStreamQuerySchema,
-      response: { 400: ErrorSchema, 401: ErrorSchema }
+      response: {
+        200: { title: 'the journal as server-sent events, open until the client or the server closes the stream', content: { 'text/event-stream': { schema: Type.String() } } },
+        400: ErrorSchema,
+        401: ErrorSchema
+      }
     },
     config: { policy: admin }
   }, async (request, reply) => {
@@ -86,7 +90,7 @@ const requestRoutes: FastifyPluginAsyncTypebox = async (app) => {
       streams.delete(stream)
     })
     reply.raw.once('close', () => stream.destroy())
-    // Untyped: the response schemas describe the errors; a stream is sent as it is.
+    // Untyped: a stream is sent as it is, never serialized.
     return (reply as FastifyReply)
       .header('content-type', 'text/event-stream; charset=utf-8')
       .header('cache-control', 'no-store')
