@@ -12,6 +12,7 @@ import { installHarness } from './harness/index.js'
 import type { ListingsOptions } from './listings/index.js'
 import { installRequestChecks } from './pipeline.js'
 import { registerOpenApi } from './openapi.js'
+import { redactUrl } from './security/redact.js'
 import { MethodTable } from './routing.js'
 import controlRoutes from './routes/control/index.js'
 import losantRoutes from './routes/losant/index.js'
@@ -270,14 +271,7 @@ function answerClientError (error: NodeJS.ErrnoException, socket: Duplex): void 
   socket.destroy(error)
 }
 
-/** Query parameters that may carry a bearer token: never logged. */
-const SECRET_QUERY = /([?&](?:access_token|jwt|token)=)[^&]*/gi
-
-export function redactUrl (url: string): string {
-  return url.replace(SECRET_QUERY, '$1[redacted]')
-}
-
-/** One line per request: method, path, status, time. Tokens never appear (headers are not logged). */
+/** One line per request: method, path, status, time. Tokens never appear (redactUrl; headers are not logged). */
 function installRequestLog (app: FastifyInstance): void {
   // Callback style, and nothing built when info is off (--log-level silent): no promise,
   // no regex per request (performance: docs/PERFORMANCE.md).

@@ -3,6 +3,7 @@ import { extractToken } from '../auth/extract.js'
 import type { TokenGrant, TokenService } from '../auth/tokens.js'
 import type { Emulator } from '../emulator.js'
 import { errors } from '../errors.js'
+import { redactBody, redactHeaders, redactQuery, redactUrl } from '../security/redact.js'
 import type { Fault, TokenSummary } from '../schemas/harness.js'
 import { FaultList } from './faults.js'
 import { DEFAULT_JOURNAL_SIZE, Journal, MAX_JOURNAL_BODY_BYTES, type JournalRecord } from './journal.js'
@@ -107,50 +108,32 @@ export function installHarness (app: FastifyInstance, emulator: Emulator, option
   return harness
 }
 
-/** Built without spreads or optional keys: one object shape, a few hundred nanoseconds. */
+/**
+ * Built without spreads or optional keys: one object shape, a few hundred nanoseconds.
+ * Secrets are redacted here, as the log does (src/security/redact.ts): the invite's own
+ * token shows in the outbox only, bearer tokens nowhere.
+ */
 function recordOf (request: FastifyRequest, status: number | null, elapsedMs: number, tokens: TokenService, faultId: string | undefined): JournalRecord {
   const query = (request.query ?? {}) as Record<string, unknown>
   const headers = request.headers
-  const authorization = headers.authorization
-  // On /invites the invite's own token is the credential: it shows in the outbox only.
-  const invitee = request.routeOptions.url === '/invites'
-  const body: unknown = invitee ? redactInviteToken(request.body) : request.body
+  const body = redactBody(request.body)
   const bodyOmitted = body !== undefined && Number(headers['content-length'] ?? 0) > MAX_JOURNAL_BODY_BYTES
   return {
     id: 0,
     time: Date.now() - elapsedMs,
     method: request.method,
-    url: request.url,
-    query: 'access_token' in query || 'jwt' in query || (invitee && 'token' in query) ? redactQuery(query, invitee) : query,
-    headers: authorization === undefined ? headers : { ...headers, authorization: redactAuthorization(authorization) },
+    url: redactUrl(request.url),
+    query: redactQuery(query),
+    headers: redactHeaders(headers),
     body: bodyOmitted ? undefined : body,
     bodyOmitted,
     token: request.tokenGrant !== undefined
       ? summarizeGrant(request.tokenGrant)
-      : readsBearerToken(request) ? summarizeToken(authorization, query, tokens) : undefined,
+      : readsBearerToken(request) ? summarizeToken(headers.authorization, query, tokens) : undefined,
     status,
     durationMs: Math.round(elapsedMs * 100) / 100,
     fault: faultId
   }
-}
-
-function redactQuery (query: Record<string, unknown>, invitee: boolean): Record<string, unknown> {
-  const copy = { ...query }
-  if ('access_token' in copy) copy.access_token = '[redacted]'
-  if ('jwt' in copy) copy.jwt = '[redacted]'
-  if (invitee && 'token' in copy) copy.token = '[redacted]'
-  return copy
-}
-
-function redactInviteToken (body: unknown): unknown {
-  if (typeof body !== 'object' || body === null || Array.isArray(body) || !('token' in body)) return body
-  return { ...body, token: '[redacted]' }
-}
-
-/** Keeps the scheme (`Bearer`, `JWT`), so the journal shows how the token was sent. */
-function redactAuthorization (value: string): string {
-  const scheme = /^\s*(\S+)\s/.exec(value)?.[1]
-  return scheme === undefined ? '[redacted]' : `${scheme} [redacted]`
 }
 
 function summarizeGrant (grant: TokenGrant): TokenSummary {
