@@ -12,6 +12,7 @@ import { installHarness } from './harness/index.js'
 import type { ListingsOptions } from './listings/index.js'
 import { installRequestChecks } from './pipeline.js'
 import { registerOpenApi } from './openapi.js'
+import { installOriginGuard, OriginPolicy } from './security/origins.js'
 import { redactUrl } from './security/redact.js'
 import { MethodTable } from './routing.js'
 import controlRoutes from './routes/control/index.js'
@@ -47,6 +48,15 @@ export interface AppOptions {
   journalSize?: number
   /** The listing seam's mechanisms, all on by default (the benchmark's ablation turns them off). */
   listings?: ListingsOptions
+  /**
+   * Host names answered besides the defaults (localhost, IPs, single-label names, the
+   * machine's name; docs/SECURITY.md): a name, `.example.com` for a domain, `*` for any.
+   */
+  allowedHosts?: readonly string[]
+  /** Origins (`http://localhost:5173`) allowed to call the control plane from a browser, with CORS. */
+  corsOrigins?: readonly string[]
+  /** The address it will listen on, when known: allowed as a Host name. */
+  host?: string
 }
 
 declare module 'fastify' {
@@ -61,6 +71,12 @@ declare module 'fastify' {
  */
 export async function buildApp (options: AppOptions = {}): Promise<FastifyInstance> {
   const bodyLimit = options.bodyLimit ?? DEFAULT_BODY_LIMIT
+  // Checked before anything is opened: a bad entry throws here.
+  const origins = new OriginPolicy({
+    ...(options.allowedHosts === undefined ? {} : { allowedHosts: options.allowedHosts }),
+    ...(options.corsOrigins === undefined ? {} : { corsOrigins: options.corsOrigins }),
+    ...(options.host === undefined ? {} : { listenHost: options.host })
+  })
   const app = Fastify({
     ...(options.loggerInstance === undefined ? { logger: options.logger ?? false } : { loggerInstance: options.loggerInstance }),
     bodyLimit,
@@ -72,6 +88,8 @@ export async function buildApp (options: AppOptions = {}): Promise<FastifyInstan
       maxParamLength: 4096
     },
     return503OnClosing: true,
+    // A request without Host is refused by the origin guard, in Losant's shape (Node's own 400 has no body).
+    http: { requireHostHeader: false },
     schemaController: { compilersFactory: { buildSerializer: lazySerializers } },
     // Errors raised before routing (Fastify would answer its own body shape).
     frameworkErrors: (error, request, reply) => {
@@ -103,6 +121,8 @@ export async function buildApp (options: AppOptions = {}): Promise<FastifyInstan
       'only to a new database). To apply it, POST /_emulator/reset (it replaces all data with the seed), or start on a new --db file')
   }
   app.decorate('emulator', emulator)
+  // First of every hook: a refused request reaches no fault, journal, token check or body parser.
+  installOriginGuard(app, origins)
   installHarness(app, emulator, { journal: options.journal, journalSize: options.journalSize })
 
   // Validation is ours (pipeline.ts); Fastify's would run in another order and coerce.
@@ -118,12 +138,8 @@ export async function buildApp (options: AppOptions = {}): Promise<FastifyInstan
   installErrorHandling(app, methods, bodyLimit)
   installRequestLog(app)
 
-  // A browser app on another local port may call the emulator.
-  await app.register(cors, {
-    origin: true,
-    methods: ['GET', 'HEAD', 'POST', 'PUT', 'DELETE'],
-    allowedHeaders: ['authorization', 'content-type', 'accept', 'accept-version', 'losantdomain']
-  })
+  // CORS by surface: the Losant routes for any origin, the rest as configured (src/security/origins.ts).
+  await app.register(cors, { delegator: (request, callback) => callback(null, origins.corsOptions(request)) })
   await registerOpenApi(app, options.adminToken === undefined ? {} : { adminToken: options.adminToken })
 
   await app.register(losantRoutes)
@@ -224,7 +240,7 @@ function installErrorHandling (app: FastifyInstance, methods: MethodTable, bodyL
     } else if (error.code !== undefined && FASTIFY_CLIENT_ERRORS[error.code] !== undefined) {
       losant = FASTIFY_CLIENT_ERRORS[error.code]!(error, bodyLimit, request.headers['content-type'])
     } else if (error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500) {
-      losant = new LosantError(error.statusCode, 'BadRequest', error.message)
+      losant = errors.ofStatus(error.statusCode, error.message)
     } else if ((failure = app.emulator.store.recordFailure(error)) !== undefined) {
       request.log.error({ err: error, method: request.method, url: redactUrl(request.url), storage: failure.kind }, 'storage failure')
       losant = errors.storageFailure(failure)

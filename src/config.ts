@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util'
+import { OriginError, parseAllowedHosts, parseCorsOrigins } from './security/origins.js'
 
 /**
  * The CLI's configuration: every flag has an environment twin; the flag wins. Validated
@@ -17,6 +18,10 @@ export interface Config {
   journalSize?: number
   /** Longest wait for answers in flight on SIGTERM/SIGINT, in milliseconds. */
   shutdownGraceMs?: number
+  /** Host names answered besides the defaults (src/security/origins.ts). */
+  allowedHosts?: string[]
+  /** Origins allowed to call the control plane from a browser. */
+  corsOrigins?: string[]
 }
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
@@ -51,6 +56,8 @@ export const OPTIONS: readonly Option[] = [
   { flag: 'host', env: 'HOST', takesValue: true, value: 'address', default: '`127.0.0.1`', description: 'address to listen on; `0.0.0.0` for every interface' },
   { flag: 'db', env: 'LOSANT_EMULATOR_DB', takesValue: true, value: 'file', default: `\`${DEFAULT_DB}\``, description: 'SQLite file (its folder is created), or `:memory:` to keep nothing' },
   { flag: 'seed', env: 'LOSANT_EMULATOR_SEED', takesValue: true, value: 'file', default: 'none', description: 'JSON seed file (the snapshot format): applied to a new database and on every reset; a missing or invalid file stops start-up with a message naming it' },
+  { flag: 'allowed-hosts', env: 'LOSANT_EMULATOR_ALLOWED_HOSTS', takesValue: true, value: 'names', default: 'none', description: 'host names answered besides `localhost`, `*.localhost`, IP addresses, names without a dot (compose services), `*.internal` and the machine\'s own name; comma-separated; `.example.com` for a domain and its subdomains, `*` for any (no DNS-rebinding guard); see `docs/SECURITY.md`' },
+  { flag: 'cors-origins', env: 'LOSANT_EMULATOR_CORS_ORIGINS', takesValue: true, value: 'origins', default: 'none', description: 'origins (`http://localhost:5173`, comma-separated) that may call the control plane from a browser, with CORS; `/invites` also answers pages of allowed hosts, the Losant routes any origin' },
   { flag: 'admin-token', env: 'LOSANT_EMULATOR_ADMIN_TOKEN', takesValue: true, value: 'token', default: 'none', description: 'when set, `/_emulator/*` (but `health`, `openapi.json`, `docs` and the web UI\'s page) requires `Authorization: Bearer <token>`' },
   { flag: 'invite-ttl', env: 'LOSANT_EMULATOR_INVITE_TTL', takesValue: true, value: 'ms', default: '`604800000` (7 days)', description: 'lifetime of new invites, in milliseconds' },
   { flag: 'journal-size', env: 'LOSANT_EMULATOR_JOURNAL_SIZE', takesValue: true, value: 'n', default: '`1000`', description: 'most requests the request journal keeps; the oldest are dropped' },
@@ -107,6 +114,18 @@ export function parseCommand (argv: readonly string[], env: NodeJS.ProcessEnv): 
   const adminToken = read('admin-token')?.value
   const journalSize = integer('journal-size', 1, 1_000_000)
   const shutdownGraceMs = integer('shutdown-grace', 0, 3_600_000, ' of milliseconds')
+  const list = (flag: string, parse: (entries: string[]) => string[]): string[] | undefined => {
+    const given = read(flag)
+    if (given === undefined) return undefined
+    try {
+      return parse(given.value.split(',').map((entry) => entry.trim()).filter((entry) => entry !== ''))
+    } catch (error) {
+      if (error instanceof OriginError) throw new ConfigError(`${given.source}: ${error.message}`)
+      throw error
+    }
+  }
+  const allowedHosts = list('allowed-hosts', parseAllowedHosts)
+  const corsOrigins = list('cors-origins', parseCorsOrigins)
   const journalEnv = env.LOSANT_EMULATOR_JOURNAL?.toLowerCase()
   if (journalEnv !== undefined && journalEnv !== '' && !['on', 'off', 'true', 'false', '1', '0'].includes(journalEnv)) {
     throw new ConfigError(`LOSANT_EMULATOR_JOURNAL must be on or off, not "${env.LOSANT_EMULATOR_JOURNAL}"`)
@@ -119,6 +138,8 @@ export function parseCommand (argv: readonly string[], env: NodeJS.ProcessEnv): 
   if (values['no-journal'] === true || ['off', 'false', '0'].includes(journalEnv ?? '')) config.journal = false
   if (journalSize !== undefined) config.journalSize = journalSize
   if (shutdownGraceMs !== undefined) config.shutdownGraceMs = shutdownGraceMs
+  if (allowedHosts !== undefined) config.allowedHosts = allowedHosts
+  if (corsOrigins !== undefined) config.corsOrigins = corsOrigins
   return { kind: 'run', config }
 }
 
@@ -162,7 +183,7 @@ export function helpText (): string {
   const lines = ['Usage: losant-invites-emulator [options]', '', 'Options (each with its environment variable, read when the flag is not given):']
   for (const option of OPTIONS) {
     const name = `${option.short === undefined ? '' : `-${option.short}, `}--${option.flag}${option.takesValue ? ` <${option.value ?? 'value'}>` : ''}`
-    lines.push(`  ${name.padEnd(24)}${plain(option.description)}`)
+    lines.push(`  ${name.padEnd(23)} ${plain(option.description)}`)
     const details = [
       ...(option.default === undefined ? [] : [`default: ${plain(option.default)}`]),
       ...(option.env === '' ? [] : [`environment: ${plain(option.envCell ?? option.env)}`])

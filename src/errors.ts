@@ -66,6 +66,30 @@ export const errors = {
     ? errors.insufficientStorage(failure.database)
     : new LosantError(500, 'InternalError', STORAGE_FAILURES[failure.kind](failure.database)),
   /** A fault injected through `/_emulator/faults`: the type is the status's name (`ServiceUnavailable`). */
-  injected: (status: number) => new LosantError(status, status === 500 ? 'InternalError' : (STATUS_CODES[status] ?? 'Error').replace(/[^A-Za-z]/g, ''),
-    `Injected fault: ${status} ${STATUS_CODES[status] ?? 'Error'}`)
+  injected: (status: number) => new LosantError(status, typeOf(status), `Injected fault: ${status} ${STATUS_CODES[status] ?? 'Error'}`),
+  /** Any other client error (a library's): the type is the status's name, as for every error here. */
+  ofStatus: (status: number, message: string) => new LosantError(status, typeOf(status), message),
+
+  // Where a request may come from (src/security/origins.ts, docs/SECURITY.md). Each says what to set to allow it.
+  /** HTTP/1.1 requires Host (RFC 9112: a 400). */
+  hostMissing: () => new LosantError(400, 'BadRequest', 'The request has no Host header, which HTTP/1.1 requires'),
+  hostNotAllowed: (host: string, name: string | undefined) => new LosantError(403, 'Forbidden', name === undefined
+    ? `Host ${JSON.stringify(host)} is not a host name the emulator answers`
+    : `Host ${JSON.stringify(host)} is not allowed (a guard against DNS rebinding): to allow it, start the emulator with ` +
+      `--allowed-hosts ${name} (or LOSANT_EMULATOR_ALLOWED_HOSTS=${name}); see docs/SECURITY.md`),
+  /** `origin` undefined: the browser said `Sec-Fetch-Site: cross-site` without one. */
+  crossSiteRefused: (path: string, origin: string | undefined) => new LosantError(403, 'Forbidden', origin === undefined
+    ? `A page on another site may not call ${path} (Sec-Fetch-Site: cross-site): the control plane and /invites answer only the emulator's own pages and allowed origins; see docs/SECURITY.md`
+    : origin === 'null'
+      ? `A page with an opaque origin (Origin: null: a sandboxed frame or a local file) may not call ${path}: the control plane and /invites answer only the emulator's own pages and allowed origins; see docs/SECURITY.md`
+      : `A page on another site (${origin}) may not call ${path}: the control plane and /invites answer only the emulator's own pages and allowed origins; ` +
+        `to allow it, start the emulator with --cors-origins ${origin} (or LOSANT_EMULATOR_CORS_ORIGINS=${origin}); see docs/SECURITY.md`),
+  corsNotGranted: (path: string, origin: string) => new LosantError(403, 'Forbidden',
+    `The control plane grants cross-origin access only to the origins in --cors-origins: to let ${origin} call ${path} from a browser, ` +
+    `start the emulator with --cors-origins ${origin} (or LOSANT_EMULATOR_CORS_ORIGINS=${origin}); see docs/SECURITY.md`)
+}
+
+/** The status's name as an error type: `Forbidden`, `NotFound`, `ServiceUnavailable`; 500 is Losant's `InternalError`. */
+function typeOf (status: number): string {
+  return status === 500 ? 'InternalError' : (STATUS_CODES[status] ?? 'Error').replace(/[^A-Za-z]/g, '')
 }

@@ -42,6 +42,10 @@ export interface StartOptions {
   journal?: boolean
   /** Most requests the journal keeps. Default 1000. */
   journalSize?: number
+  /** Host names answered besides the defaults (localhost, IPs, names without a dot...): docs/SECURITY.md. */
+  allowedHosts?: string[]
+  /** Origins (`http://localhost:5173`) allowed to call the control plane from a browser, with CORS. */
+  corsOrigins?: string[]
 }
 
 export interface RunningEmulator {
@@ -84,7 +88,10 @@ export async function startEmulator (options: StartOptions = {}): Promise<Runnin
     ...(options.adminToken === undefined ? {} : { adminToken: options.adminToken }),
     ...(options.inviteTtlMs === undefined ? {} : { inviteTtlMs: options.inviteTtlMs }),
     ...(options.journal === undefined ? {} : { journal: options.journal }),
-    ...(options.journalSize === undefined ? {} : { journalSize: options.journalSize })
+    ...(options.journalSize === undefined ? {} : { journalSize: options.journalSize }),
+    ...(options.allowedHosts === undefined ? {} : { allowedHosts: options.allowedHosts }),
+    ...(options.corsOrigins === undefined ? {} : { corsOrigins: options.corsOrigins }),
+    host: options.host ?? '127.0.0.1'
   })
   const host = options.host ?? '127.0.0.1'
   try {

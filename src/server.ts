@@ -48,7 +48,10 @@ async function serve (config: Config): Promise<void> {
       ...(config.adminToken === undefined ? {} : { adminToken: config.adminToken }),
       ...(config.inviteTtlMs === undefined ? {} : { inviteTtlMs: config.inviteTtlMs }),
       ...(config.journal === false ? { journal: false } : {}),
-      ...(config.journalSize === undefined ? {} : { journalSize: config.journalSize })
+      ...(config.journalSize === undefined ? {} : { journalSize: config.journalSize }),
+      ...(config.allowedHosts === undefined ? {} : { allowedHosts: config.allowedHosts }),
+      ...(config.corsOrigins === undefined ? {} : { corsOrigins: config.corsOrigins }),
+      host: config.host
     })
   } catch (error) {
     fail(error instanceof DatabaseOpenError ? error.message : `cannot start: ${(error as Error).message}`)

@@ -76,6 +76,29 @@ describe('configuration', () => {
     assert.throws(() => parseCommand([], { LOSANT_EMULATOR_SHUTDOWN_GRACE: '-1' }), /LOSANT_EMULATOR_SHUTDOWN_GRACE must be/)
   })
 
+  test('--allowed-hosts and --cors-origins: comma-separated lists, with their environment twins', () => {
+    assert.deepEqual(run(['--allowed-hosts', 'emu.example.com, .dev.example,*']).allowedHosts, ['emu.example.com', '.dev.example', '*'])
+    assert.deepEqual(run([], { LOSANT_EMULATOR_ALLOWED_HOSTS: 'Emu.Example.com' }).allowedHosts, ['emu.example.com'])
+    assert.deepEqual(run(['--allowed-hosts', 'a.example'], { LOSANT_EMULATOR_ALLOWED_HOSTS: 'b.example' }).allowedHosts, ['a.example'])
+    assert.deepEqual(run(['--cors-origins', 'http://localhost:5173,https://App.example.com:443']).corsOrigins, ['http://localhost:5173', 'https://app.example.com'])
+    assert.deepEqual(run([], { LOSANT_EMULATOR_CORS_ORIGINS: 'http://127.0.0.1:3000' }).corsOrigins, ['http://127.0.0.1:3000'])
+    assert.equal(run([]).allowedHosts, undefined)
+    assert.equal(run([]).corsOrigins, undefined)
+    const cases: Array<[string[], Record<string, string>, RegExp]> = [
+      [['--allowed-hosts', 'emulator:8080'], {}, /^--allowed-hosts: "emulator:8080" is not a host name: give the name alone, without a scheme, port or path \(e\.g\. emulator\.example\.com\)$/],
+      [[], { LOSANT_EMULATOR_ALLOWED_HOSTS: 'http://emu.example.com' }, /^LOSANT_EMULATOR_ALLOWED_HOSTS: "http:\/\/emu\.example\.com" is not a host name/],
+      [['--allowed-hosts', 'a b'], {}, /^--allowed-hosts: "a b" is not a host name \(letters, digits/],
+      [['--cors-origins', 'localhost:5173'], {}, /^--cors-origins: "localhost:5173" is not an http or https origin$/],
+      [['--cors-origins', 'example.com'], {}, /^--cors-origins: "example.com" is not an origin: write scheme:\/\/host\[:port\]/],
+      [['--cors-origins', 'http://localhost:5173/app'], {}, /^--cors-origins: "http:\/\/localhost:5173\/app" is not an origin: write scheme:\/\/host\[:port\] alone, without a path/],
+      [[], { LOSANT_EMULATOR_CORS_ORIGINS: 'null' }, /^LOSANT_EMULATOR_CORS_ORIGINS: "null" cannot be allowed: every sandboxed frame and local file sends Origin: null$/],
+      [['--cors-origins', '*'], {}, /^--cors-origins: "\*" cannot be allowed: list the origins/]
+    ]
+    for (const [argv, env, message] of cases) {
+      assert.throws(() => parseCommand(argv, env), (error: unknown) => error instanceof ConfigError && message.test(error.message) && !error.message.includes('\n'), `${argv.join(' ')} ${JSON.stringify(env)}`)
+    }
+  })
+
   test('--help and --version, -h and -v', () => {
     assert.deepEqual(parseCommand(['--help'], {}), { kind: 'help' })
     assert.deepEqual(parseCommand(['-h'], {}), { kind: 'help' })

@@ -29,6 +29,20 @@ describe('examples', () => {
     assert.deepEqual(response.json().items.map((i: { email: string }) => i.email), ['ann@example.com', 'bob@example.com', 'cy@example.com'])
   })
 
+  test('the compose client is answered at the URL the compose file gives it (the service name, as Host)', async (t) => {
+    const compose = readFileSync('examples/docker-compose.yml', 'utf8')
+    const url = new URL(/LOSANT_URL: (\S+)/.exec(compose)?.[1] ?? '')
+    assert.equal(url.host, 'emulator:8080')
+    const app = await buildApp({ seed })
+    t.after(() => app.close())
+    const response = await app.inject({
+      method: 'GET',
+      url: `/instances/${instanceId}/orgs/${orgId}/invites`,
+      headers: { host: url.host, authorization: `Bearer ${token}` }
+    })
+    assert.equal(response.statusCode, 200, response.body)
+  })
+
   test('the compose file and the client use the seed\'s token and ids', () => {
     for (const file of ['examples/docker-compose.yml', 'examples/list-invites.mjs']) {
       const text = readFileSync(file, 'utf8')

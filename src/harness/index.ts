@@ -3,6 +3,7 @@ import { extractToken } from '../auth/extract.js'
 import type { TokenGrant, TokenService } from '../auth/tokens.js'
 import type { Emulator } from '../emulator.js'
 import { errors } from '../errors.js'
+import { wasRefused } from '../security/origins.js'
 import { redactBody, redactHeaders, redactQuery, redactUrl } from '../security/redact.js'
 import type { Fault, TokenSummary } from '../schemas/harness.js'
 import { FaultList } from './faults.js'
@@ -38,7 +39,8 @@ declare module 'fastify' {
  * malformed JSON) is answered with that error and uses no fault.
  *
  * Faulted requests are journaled like any other, with `fault: <id>`; a dropped
- * connection with `status: null`.
+ * connection with `status: null`. Requests the origin guard refused (src/security/origins.ts,
+ * before every hook here) are neither faulted nor journaled.
  */
 export function installHarness (app: FastifyInstance, emulator: Emulator, options: HarnessOptions = {}): Harness {
   const journal = new Journal(options.journal === false ? 0 : options.journalSize ?? DEFAULT_JOURNAL_SIZE)
@@ -99,7 +101,8 @@ export function installHarness (app: FastifyInstance, emulator: Emulator, option
   if (journal.enabled) {
     app.addHook('onResponse', (request, reply, done) => {
       const fault = faultOf.get(request)
-      if (fault?.reset !== true && !isControlPlane(request.url)) {
+      // A request the origin guard refused reached nothing: it is only logged.
+      if (fault?.reset !== true && !isControlPlane(request.url) && !wasRefused(request)) {
         journal.record(recordOf(request, reply.statusCode, reply.elapsedTime, emulator.tokens, fault?.id))
       }
       done()
