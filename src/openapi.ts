@@ -15,6 +15,7 @@ import { OrgInvitePostSchema } from './schemas/orgInvitePost.js'
 import { OrgInviteActionSchema, OrgInviteInfoSchema, OrgInviteResultSchema } from './schemas/orgInvites.js'
 import { OrgRoleInfoSchema } from './schemas/orgRoleInfo.js'
 import { SnapshotSchema } from './schemas/snapshot.js'
+import { DOCS_HEADERS } from './security/headers.js'
 import { SuccessSchema } from './schemas/success.js'
 import { VERSION } from './version.js'
 
@@ -218,5 +219,16 @@ export async function registerOpenApi (app: FastifyInstance, options: OpenApiOpt
     transform: ({ schema, url, route }) => transformRoute(schema, url, route as RouteOptions, options),
     transformObject: (document) => 'openapiObject' in document ? { ...document.openapiObject, servers } : document.swaggerObject
   })
-  await app.register(swaggerUi, { routePrefix: '/_emulator/docs' })
+  const { 'content-security-policy': csp, ...pageHeaders } = DOCS_HEADERS
+  await app.register(swaggerUi, {
+    routePrefix: '/_emulator/docs',
+    // On every answer of the plugin, its static files too.
+    staticCSP: csp,
+    uiHooks: {
+      onRequest: (_request, reply, done) => {
+        reply.headers(pageHeaders)
+        done()
+      }
+    }
+  })
 }

@@ -88,13 +88,17 @@ export async function openUi (t: TestContext, browser: Browser, options: StartOp
   const errors: string[] = []
   const session: UiSession = { emulator, page, requested: [], uiUrl: `${emulator.url}/_emulator/ui/`, allowedPrefix: `${emulator.url}/` }
   page.on('pageerror', (error) => errors.push(error.message))
+  // The UI's Content-Security-Policy allows only its own files: anything else it tries is a failure.
+  page.on('console', (message) => {
+    if (message.type() === 'error' && /Content Security Policy/i.test(message.text())) errors.push(message.text())
+  })
   page.on('request', (request) => session.requested.push(request.url()))
   t.after(async () => {
     await context.close()
     await emulator.stop()
   })
   t.after(() => {
-    assert.deepEqual(errors, [], 'the page threw')
+    assert.deepEqual(errors, [], 'the page threw or broke its Content-Security-Policy')
     const outside = session.requested.filter((url) => !url.startsWith(session.allowedPrefix) && !url.startsWith('data:') && !url.startsWith('blob:'))
     assert.deepEqual(outside, [], `requests outside ${session.allowedPrefix}`)
   })
@@ -126,7 +130,8 @@ interface AxeViolation { id: string, impact: string | null, help: string, nodes:
 export async function assertAccessible (page: Page, screen: string): Promise<void> {
   for (const colorScheme of ['light', 'dark'] as const) {
     await page.emulateMedia({ colorScheme })
-    if (await page.evaluate('typeof window.axe') === 'undefined') await page.addScriptTag({ content: axeSource })
+    // Evaluated, not added as a <script>: the page's Content-Security-Policy refuses inline scripts.
+    if (await page.evaluate('typeof window.axe') === 'undefined') await page.evaluate(axeSource)
     const violations = await page.evaluate(`axe.run(document, { resultTypes: ['violations'] }).then((r) => r.violations.map((v) => ({
       id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.slice(0, 5).map((n) => ({ target: n.target, failureSummary: n.failureSummary }))
     })))`) as AxeViolation[]

@@ -6,6 +6,7 @@ import fastifyStatic from '@fastify/static'
 import { errors } from '../../errors.js'
 import { ErrorSchema } from '../../schemas/error.js'
 import { OverviewSchema } from '../../schemas/overview.js'
+import { UI_HEADERS } from '../../security/headers.js'
 import { PACKAGE_DIR, VERSION } from '../../version.js'
 
 const publicPage = { access: 'public' } as const
@@ -45,7 +46,12 @@ const uiRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/_emulator/ui/*', {
     schema: { hide: true },
     config: { policy: publicPage }
-  }, async (request, reply) => sendUiFile(reply, (request.params as { '*': string })['*'] || 'index.html'))
+  }, async (request, reply) => {
+    const file = (request.params as { '*': string })['*']
+    // Decoded by the router; browsers resolve `..` before they ask, so only a crafted URL has one.
+    if (file.split(/[/\\]/).some((segment) => segment === '..')) throw errors.pathNotFound(request.url.split('?')[0] ?? request.url)
+    return sendUiFile(reply, file || 'index.html')
+  })
 
   app.get('/_emulator/overview', {
     schema: {
@@ -72,7 +78,7 @@ const uiRoutes: FastifyPluginAsyncTypebox = async (app) => {
 function sendUiFile (reply: FastifyReply, file: string): FastifyReply {
   if (UI_DIR === undefined || !existsSync(join(UI_DIR, 'index.html'))) throw errors.uiNotBuilt()
   // Not fingerprinted: the browser asks again each time (an ETag makes that a 304).
-  return reply.header('cache-control', 'no-cache').sendFile(file, UI_DIR, { cacheControl: false })
+  return reply.headers(UI_HEADERS).header('cache-control', 'no-cache').sendFile(file, UI_DIR, { cacheControl: false })
 }
 
 export default uiRoutes

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict'
 import { mkdtempSync, rmSync } from 'node:fs'
+import { connect, type AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { before, describe, test } from 'node:test'
@@ -40,6 +41,43 @@ describe('control plane: the web UI and its overview', () => {
       const missing = await app.inject({ method: 'GET', url })
       assert.equal(missing.statusCode, 404, url)
       assert.deepEqual(Object.keys(missing.json()), ['type', 'message'], url)
+    }
+  })
+
+  test('the page and its files: a Content-Security-Policy of its own files only, no framing, no sniffing, no referrer', async (t) => {
+    const app = await buildTestApp(t)
+    for (const url of ['/_emulator/ui/', '/_emulator/ui/index.html', '/_emulator/ui/app.js', '/_emulator/ui/app.css']) {
+      const headers = expectStatus(await app.inject({ method: 'GET', url }), 200).headers
+      const csp = Object.fromEntries(String(headers['content-security-policy']).split(';').map((d) => d.trim().split(/\s+/)).map(([name, ...values]) => [name, values]))
+      assert.deepEqual(csp['default-src'], ["'self'"], url)
+      assert.deepEqual(csp['script-src'], ["'self'"], `${url}: no inline script`)
+      assert.deepEqual(csp['frame-ancestors'], ["'none'"], url)
+      assert.deepEqual(csp['object-src'], ["'none'"], url)
+      assert.equal(headers['x-frame-options'], 'DENY', url)
+      assert.equal(headers['x-content-type-options'], 'nosniff', url)
+      assert.equal(headers['referrer-policy'], 'no-referrer', url)
+    }
+    const docs = expectStatus(await app.inject({ method: 'GET', url: '/_emulator/docs/' }), 200).headers
+    assert.match(String(docs['content-security-policy']), /frame-ancestors 'none'/)
+    assert.match(String(docs['content-security-policy']), /script-src 'self';/)
+    assert.doesNotMatch(String(docs['content-security-policy']), /unsafe-eval|https:/)
+    assert.equal(docs['x-content-type-options'], 'nosniff')
+  })
+
+  test('a path outside the UI\'s folder, as sent on the wire: 404 in Losant\'s shape', async (t) => {
+    const app = await buildTestApp(t)
+    await app.listen({ port: 0, host: '127.0.0.1' })
+    const { port } = app.server.address() as AddressInfo
+    for (const path of ['/_emulator/ui/../../package.json', '/_emulator/ui/..%2f..%2fpackage.json', '/_emulator/ui/%2e%2e/%2e%2e/package.json', '/_emulator/ui/a/../app.js', '/_emulator/ui/..%5capp.js']) {
+      const answer = await new Promise<string>((resolve, reject) => {
+        const socket = connect(port, '127.0.0.1', () => socket.write(`GET ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n`))
+        let text = ''
+        socket.on('data', (chunk) => { text += String(chunk) })
+        socket.on('error', reject)
+        socket.on('end', () => resolve(text))
+      })
+      assert.match(answer, /^HTTP\/1\.1 404 Not Found\r\n/, path)
+      assert.ok(answer.endsWith(JSON.stringify({ type: 'NotFound', message: `${path} does not exist` })), `${path}: ${answer}`)
     }
   })
 
