@@ -36,7 +36,8 @@ function listFiles (dir: string): string[] {
     entry.isDirectory() ? listFiles(join(dir, entry.name)) : [join(dir, entry.name)])
 }
 
-export async function launchBrowser (): Promise<Browser> {
+/** `extraArgs`: more Chromium flags, e.g. `--host-resolver-rules=MAP evil.example 127.0.0.1`. */
+export async function launchBrowser (extraArgs: readonly string[] = []): Promise<Browser> {
   if (!existsSync(CHROME_PATH)) {
     throw new Error(`no Chromium at ${CHROME_PATH}: install it (apt-get install -y --no-install-recommends chromium-headless-shell) or set CHROME_PATH`)
   }
@@ -48,15 +49,16 @@ export async function launchBrowser (): Promise<Browser> {
     args: [
       ...(process.getuid?.() === 0 ? ['--no-sandbox'] : []),
       '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync', '--disable-default-apps'
+      '--disable-component-update', '--disable-sync', '--disable-default-apps',
+      ...extraArgs
     ]
   })
 }
 
 /** One browser for a file's tests (call inside `describe`): launched before them, closed after. */
-export function useBrowser (): () => Browser {
+export function useBrowser (extraArgs: readonly string[] = []): () => Browser {
   let browser: Browser | undefined
-  before(async () => { browser = await launchBrowser() })
+  before(async () => { browser = await launchBrowser(extraArgs) })
   after(async () => await browser?.close())
   return () => {
     if (browser === undefined) throw new Error('the browser is launched in a before hook: call the getter inside a test')
