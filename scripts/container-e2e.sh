@@ -9,7 +9,9 @@
 #     its script loads;
 #   - an invite POSTed before a restart (stop + start, then a new container on the same
 #     volume) is still there after it, and the seed is not applied twice;
-#   - examples/list-invites.mjs (the compose example's client) prints the invites;
+#   - examples/list-invites.mjs (the compose example's client) prints the invites, from
+#     another container calling the emulator by a service name (http://emulator:PORT,
+#     as in compose), which the Host check answers; a dotted name it refuses;
 #   - each stop on SIGTERM is well under 5 s with exit code 0.
 # Containers and the volume are removed whatever happens.
 #
@@ -123,9 +125,13 @@ expect "POST an invite" "$code" 201
 got=$(list) || exit 1
 expect "after POST" "$got" "ann@example.com,bob@example.com,cy@example.com,dee@example.com"
 
-out=$(podman run --rm --network host -e LOSANT_URL="$URL" -v "$CLIENT:/client/list-invites.mjs:ro" \
-  "$BASE" node /client/list-invites.mjs 2>&1) || fail "examples/list-invites.mjs: $out"
-step "compose client: $(printf '%s' "$out" | tr '\n\t' '; ')"
+# As compose's other services do: by the service's name, a name without a dot (here
+# resolved to the loopback by --add-host, the network being the host's).
+out=$(podman run --rm --network host --add-host emulator:127.0.0.1 -e LOSANT_URL="http://emulator:$PORT" \
+  -v "$CLIENT:/client/list-invites.mjs:ro" "$BASE" node /client/list-invites.mjs 2>&1) || fail "examples/list-invites.mjs: $out"
+step "compose client, by the service name: $(printf '%s' "$out" | tr '\n\t' '; ')"
+got=$(curl -sS -m 5 -o /dev/null -w '%{http_code}' -H "Host: evil.example:$PORT" "$URL/_emulator/snapshot") || fail "GET with Host: evil.example"
+expect "Host: evil.example (DNS rebinding) refused" "$got" 403
 
 stop "$NAME"
 out=$(podman start "$NAME" 2>&1) || fail "podman start $NAME: $out"
