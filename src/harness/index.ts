@@ -8,7 +8,7 @@ import { redactBody, redactHeaders, redactQuery, redactUrl } from '../security/r
 import type { Fault, TokenSummary } from '../schemas/harness.js'
 import { FaultList } from './faults.js'
 import { DEFAULT_JOURNAL_SIZE, Journal, MAX_JOURNAL_BODY_BYTES, type JournalRecord } from './journal.js'
-import { isControlPlane, requestKey } from './match.js'
+import { isEmulatorOwn, isUiRequest, requestKey } from './match.js'
 
 export interface HarnessOptions {
   /** false: record nothing. Default true. */
@@ -17,10 +17,17 @@ export interface HarnessOptions {
   journalSize?: number
 }
 
+/** How the journal treats the web UI's own requests (GET and PUT /_emulator/requests/settings). */
+export interface JournalSettings {
+  /** Journal the UI's requests too, marked `client: "ui"`. Off by default; kept across resets. */
+  recordUi: boolean
+}
+
 /** The test-harness state: outside the store, out of snapshots, cleared by reset. */
 export interface Harness {
   journal: Journal
   faults: FaultList
+  settings: JournalSettings
 }
 
 declare module 'fastify' {
@@ -30,7 +37,10 @@ declare module 'fastify' {
 }
 
 /**
- * The request journal and fault injection, for every request outside `/_emulator`.
+ * The request journal and fault injection, for every request outside the emulator's own
+ * routes (`/_emulator`, and `GET /` sending a browser to the UI): what an app under test
+ * sends. The web UI's own calls (isUiRequest) use no fault and are journaled only when
+ * `settings.recordUi` asks for it: the page never disturbs what it shows.
  *
  * Where faults apply: in `preValidation`, before every route's own checks (pipeline.ts:
  * validate, authenticate, authorize, look up), as a failing network or gateway would:
@@ -45,7 +55,7 @@ declare module 'fastify' {
 export function installHarness (app: FastifyInstance, emulator: Emulator, options: HarnessOptions = {}): Harness {
   const journal = new Journal(options.journal === false ? 0 : options.journalSize ?? DEFAULT_JOURNAL_SIZE)
   const faults = new FaultList()
-  const harness: Harness = { journal, faults }
+  const harness: Harness = { journal, faults, settings: { recordUi: false } }
   app.decorate('harness', harness)
   // Set by the pipeline once a token is verified (pipeline.ts), so the journal need not verify it again.
   app.decorateRequest('tokenGrant', undefined)
@@ -61,7 +71,7 @@ export function installHarness (app: FastifyInstance, emulator: Emulator, option
   })
 
   app.addHook('preValidation', (request, reply, done) => {
-    if (faults.empty || isControlPlane(request.url)) {
+    if (faults.empty || isEmulatorOwn(request.url) || isUiRequest(request.headers)) {
       done()
       return
     }
@@ -73,7 +83,7 @@ export function installHarness (app: FastifyInstance, emulator: Emulator, option
     faultOf.set(request, fault)
     const apply = (): void => {
       if (fault.reset === true) {
-        if (journal.enabled) journal.record(recordOf(request, null, reply.elapsedTime, emulator.tokens, fault.id))
+        if (journal.enabled) journal.record(recordOf(request, null, reply.elapsedTime, emulator.tokens, fault.id, undefined))
         reply.hijack()
         // Destroys the socket over HTTP; `inject` rejects with "response destroyed before completion".
         reply.raw.destroy()
@@ -102,8 +112,9 @@ export function installHarness (app: FastifyInstance, emulator: Emulator, option
     app.addHook('onResponse', (request, reply, done) => {
       const fault = faultOf.get(request)
       // A request the origin guard refused reached nothing: it is only logged.
-      if (fault?.reset !== true && !isControlPlane(request.url) && !wasRefused(request)) {
-        journal.record(recordOf(request, reply.statusCode, reply.elapsedTime, emulator.tokens, fault?.id))
+      if (fault?.reset !== true && !isEmulatorOwn(request.url) && !wasRefused(request)) {
+        const ui = isUiRequest(request.headers)
+        if (!ui || harness.settings.recordUi) journal.record(recordOf(request, reply.statusCode, reply.elapsedTime, emulator.tokens, fault?.id, ui ? 'ui' : undefined))
       }
       done()
     })
@@ -116,7 +127,7 @@ export function installHarness (app: FastifyInstance, emulator: Emulator, option
  * Secrets are redacted here, as the log does (src/security/redact.ts): the invite's own
  * token shows in the outbox only, bearer tokens nowhere.
  */
-function recordOf (request: FastifyRequest, status: number | null, elapsedMs: number, tokens: TokenService, faultId: string | undefined): JournalRecord {
+function recordOf (request: FastifyRequest, status: number | null, elapsedMs: number, tokens: TokenService, faultId: string | undefined, client: 'ui' | undefined): JournalRecord {
   const query = (request.query ?? {}) as Record<string, unknown>
   const headers = request.headers
   const body = redactBody(request.body)
@@ -135,7 +146,8 @@ function recordOf (request: FastifyRequest, status: number | null, elapsedMs: nu
       : readsBearerToken(request) ? summarizeToken(headers.authorization, query, tokens) : undefined,
     status,
     durationMs: Math.round(elapsedMs * 100) / 100,
-    fault: faultId
+    fault: faultId,
+    client
   }
 }
 

@@ -25,6 +25,8 @@ export interface JournalRecord {
   status: number | null
   durationMs: number
   fault: string | undefined
+  /** `ui`: the web UI's own request (journaled only when the journal is set to record them). */
+  client: 'ui' | undefined
 }
 
 /** Which entries to list or remove. `since`: a Date, epoch milliseconds or an ISO 8601 string. */
@@ -57,6 +59,11 @@ export class Journal {
   /** How many entries it holds now. */
   get length (): number {
     return this.#entries.length
+  }
+
+  /** The id of the newest entry ever recorded (0 before the first): it grows with every record. */
+  get lastId (): number {
+    return this.#nextId - 1
   }
 
   /**
@@ -130,5 +137,6 @@ function present (record: JournalRecord): JournalEntry {
   if (key.instanceId !== undefined) entry.instanceId = key.instanceId
   if (key.orgId !== undefined) entry.orgId = key.orgId
   if (record.fault !== undefined) entry.fault = record.fault
+  if (record.client !== undefined) entry.client = record.client
   return entry
 }

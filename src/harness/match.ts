@@ -1,3 +1,4 @@
+import type { IncomingHttpHeaders } from 'node:http'
 import { compileGlob, GlobTooComplexError } from '../listings/glob.js'
 
 /** What the journal and faults know of a request before matching it. */
@@ -64,4 +65,27 @@ export function requestKey (method: string, url: string): RequestKey {
 /** The control plane is never journaled nor faulted. */
 export function isControlPlane (url: string): boolean {
   return url.startsWith('/_emulator') && (url.length === 10 || url[10] === '/' || url[10] === '?')
+}
+
+/**
+ * The emulator's own routes, never journaled nor faulted: the control plane, and `GET /`,
+ * which only sends a browser to the web UI (a fault there would keep the UI from opening).
+ */
+export function isEmulatorOwn (url: string): boolean {
+  return url === '/' || url.startsWith('/?') || isControlPlane(url)
+}
+
+/**
+ * The header the web UI sets on every call it makes (src/ui/api.ts). A browser sends a
+ * custom header to another origin only after a CORS preflight the emulator does not grant
+ * for it, so only the emulator's own page (same origin) or a non-browser client can set it.
+ */
+export const UI_CLIENT_HEADER = 'x-emulator-client'
+
+/**
+ * A request the web UI made for its own screens: it uses no fault, and is journaled only
+ * when the journal is set to record the UI's requests (then marked `client: "ui"`).
+ */
+export function isUiRequest (headers: IncomingHttpHeaders): boolean {
+  return headers[UI_CLIENT_HEADER] === 'ui'
 }

@@ -72,9 +72,17 @@ export const JournalEntrySchema = Type.Object({
   status: Type.Union([Type.Integer(), Type.Null()]),
   durationMs: Type.Number(),
   /** The id of the fault applied to this request. */
-  fault: Type.Optional(Type.String())
+  fault: Type.Optional(Type.String()),
+  /** `ui`: a request the web UI made for its own screens (journaled only while the journal's settings say `recordUi`). */
+  client: Type.Optional(Type.Literal('ui'))
 })
 export type JournalEntry = Static<typeof JournalEntrySchema>
+
+/** `GET` and `PUT /_emulator/requests/settings`. */
+export const JournalSettingsSchema = Type.Object({
+  /** Journal the web UI's own requests too (marked `client: "ui"`); they never use a fault either way. */
+  recordUi: Type.Boolean()
+}, { additionalProperties: false })
 
 export const RemovedSchema = Type.Object({ success: Type.Literal(true), removed: Type.Integer() })
 

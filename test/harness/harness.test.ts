@@ -126,3 +126,57 @@ describe('harness: journal and faults over real HTTP, through losant-rest', () =
     await assert.rejects(emulator.addFault({ path: '*', status: 1000 } as never), /fault\.status is more than maximum/)
   })
 })
+
+describe('harness: the web UI\'s own requests never disturb it', () => {
+  /** What the web UI sends with every call (README, request journal and faults). */
+  const UI = { 'x-emulator-client': 'ui' }
+
+  test('a request marked as the UI\'s uses no fault and is not journaled; the app\'s next call still gets the fault', async (t) => {
+    const { emulator, client, token } = await start(t)
+    await emulator.addFault({ path: '*', delayMs: 1, status: 503, times: 2 })
+    const path = `/instances/${I}/orgs/${O1}/invites`
+    const uiCalls = [
+      await fetch(`${emulator.url}${path}`, { headers: { ...UI, authorization: `Bearer ${token}` } }),
+      await fetch(`${emulator.url}${path}`, { method: 'POST', headers: { ...UI, authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: '{"email":"ann@example.com","role":"view"}' }),
+      await fetch(`${emulator.url}/invites?email=ann@example.com&token=nope`, { headers: UI }),
+      // GET / only sends a browser to the UI: no fault, no journal, whoever asks.
+      await fetch(`${emulator.url}/`, { redirect: 'manual' })
+    ]
+    assert.deepEqual(uiCalls.map((response) => response.status), [200, 201, 404, 302])
+    assert.deepEqual((await emulator.faults()).map((f) => f.remaining), [2])
+    assert.deepEqual(await emulator.requests(), [])
+
+    // The app's calls get the fault, and are journaled.
+    assert.equal((await rejection(list(client, O1))).statusCode, 503)
+    assert.deepEqual((await emulator.requests()).map((e) => [e.method, e.status, e.fault]), [['GET', 503, 'f1']])
+    assert.deepEqual((await emulator.faults()).map((f) => f.remaining), [1])
+  })
+
+  test('with recordUi the UI\'s requests are journaled, marked client "ui"; they still use no fault', async (t) => {
+    const { emulator, client, token } = await start(t)
+    const settings = `${emulator.url}/_emulator/requests/settings`
+    assert.deepEqual(await (await fetch(settings)).json(), { recordUi: false })
+    const set = await fetch(settings, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: '{"recordUi":true}' })
+    assert.deepEqual([set.status, await set.json()], [200, { recordUi: true }])
+    assert.deepEqual(await (await fetch(settings)).json(), { recordUi: true })
+    await emulator.addFault({ path: '*', status: 503 })
+
+    assert.equal((await fetch(`${emulator.url}/instances/${I}/orgs/${O1}/invites`, { headers: { ...UI, authorization: `Bearer ${token}` } })).status, 200)
+    await list(client, O2).catch(() => {})
+    const [app, ui] = await emulator.requests()
+    assert.deepEqual([ui!.orgId, ui!.status, ui!.client, ui!.fault], [O1, 200, 'ui', undefined])
+    assert.deepEqual([app!.orgId, app!.status, 'client' in app!, app!.fault], [O2, 503, false, 'f1'])
+
+    // A reset keeps the setting (a view preference, not state); false turns it off again.
+    await emulator.reset()
+    assert.deepEqual(await (await fetch(settings)).json(), { recordUi: true })
+    await fetch(settings, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: '{"recordUi":false}' })
+    await fetch(`${emulator.url}/instances/${I}/orgs/${O1}/invites`, { headers: { ...UI, authorization: `Bearer ${token}` } })
+    assert.deepEqual(await emulator.requests(), [])
+
+    for (const [body, message] of [['{}', 'recordUi is required'], ['{"recordUi":"yes"}', 'recordUi is the wrong type'], ['{"recordUi":true,"x":1}', 'body has additional properties (x)']]) {
+      const refused = await fetch(settings, { method: 'PUT', headers: { 'content-type': 'application/json' }, body })
+      assert.deepEqual([refused.status, await refused.json()], [400, { type: 'Validation', message }], body)
+    }
+  })
+})

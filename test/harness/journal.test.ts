@@ -7,7 +7,7 @@ const A = 'aaaaaaaaaaaaaaaaaaaaaaaa'
 const B = 'bbbbbbbbbbbbbbbbbbbbbbbb'
 
 function record (method: string, url: string, time = 1000, status = 200): JournalRecord {
-  return { id: 0, time, method, url, query: {}, headers: {}, body: undefined, bodyOmitted: false, token: undefined, status, durationMs: 1, fault: undefined }
+  return { id: 0, time, method, url, query: {}, headers: {}, body: undefined, bodyOmitted: false, token: undefined, status, durationMs: 1, fault: undefined, client: undefined }
 }
 
 describe('Journal', () => {

@@ -9,6 +9,7 @@ import { ErrorSchema } from '../../schemas/error.js'
 import {
   type JournalEntry,
   JournalEntrySchema,
+  JournalSettingsSchema,
   RemovedSchema,
   type RequestQuery,
   RequestQuerySchema,
@@ -24,7 +25,29 @@ const KEEP_ALIVE_MS = 15_000
 
 /** The request journal (src/harness): what clients sent to the Losant routes, newest first. */
 const requestRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const { journal } = app.harness
+  const { journal, settings } = app.harness
+
+  app.get('/requests/settings', {
+    schema: {
+      summary: 'How the journal treats the web UI\'s own requests: `recordUi` false (the default) leaves them out',
+      tags: ['control'],
+      response: { 200: JournalSettingsSchema, 401: ErrorSchema }
+    },
+    config: { policy: admin }
+  }, async () => ({ recordUi: settings.recordUi }))
+
+  app.put('/requests/settings', {
+    schema: {
+      summary: 'Sets whether the journal records the web UI\'s own requests (marked `client: "ui"`); they never use a fault either way',
+      tags: ['control'],
+      body: JournalSettingsSchema,
+      response: { 200: JournalSettingsSchema, 400: ErrorSchema, 401: ErrorSchema }
+    },
+    config: { policy: { access: 'admin', body: { name: '', required: true } } }
+  }, async (request) => {
+    settings.recordUi = request.body.recordUi
+    return { recordUi: settings.recordUi }
+  })
 
   app.get('/requests', {
     schema: {
