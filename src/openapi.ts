@@ -68,6 +68,9 @@ const TAGS = [
 
 type Access = RoutePolicy['access']
 
+/** Where the interactive page for the document is served. */
+const DOCS_PATH = '/_emulator/docs'
+
 /** What each status means, by who may call the operation (its policy's access); `what` names a success's answer. */
 function describeResponse (status: string, access: Access, what: string | undefined): string {
   const code = Number(status)
@@ -221,14 +224,27 @@ export async function registerOpenApi (app: FastifyInstance, options: OpenApiOpt
   })
   const { 'content-security-policy': csp, ...pageHeaders } = DOCS_HEADERS
   await app.register(swaggerUi, {
-    routePrefix: '/_emulator/docs',
+    routePrefix: DOCS_PATH,
     // On every answer of the plugin, its static files too.
     staticCSP: csp,
     uiHooks: {
-      onRequest: (_request, reply, done) => {
+      // The page names its assets relative to itself only when its URL ends in `/`
+      // (`./static/...`); without it, and on `static/index.html`'s redirect, they would be
+      // absolute and miss behind a path prefix. So both go to `docs/`, by a relative Location.
+      onRequest: (request, reply, done) => {
         reply.headers(pageHeaders)
-        done()
+        const path = request.url.split('?')[0]
+        if (path === DOCS_PATH) reply.redirect('docs/')
+        else if (path === `${DOCS_PATH}/static/index.html`) reply.redirect('../')
+        else done()
       }
-    }
+    },
+    // The page reads the document from `docs/json`: there its first server is the page's
+    // own origin and path prefix (`../..` from `<prefix>/_emulator/docs/json`), so "Try it
+    // out" goes where the page came from, through a reverse proxy too.
+    transformSpecification: (document) => ({
+      ...document,
+      servers: [{ url: '../..', description: 'where this page was opened from (through any path prefix)' }, ...servers]
+    })
   })
 }

@@ -150,6 +150,26 @@ describe('the OpenAPI document', () => {
     assert.deepEqual(served.servers.map((s) => s.url), [`http://127.0.0.1:${port}`])
   })
 
+  test('the docs page works behind a path prefix: relative redirects and assets, and "Try it out" through the page\'s own address', async (t) => {
+    const app = await buildTestApp(t)
+    for (const [url, location] of [['/_emulator/docs', 'docs/'], ['/_emulator/docs?x=1', 'docs/'], ['/_emulator/docs/static/index.html', '../']]) {
+      const answer = await app.inject({ method: 'GET', url })
+      assert.deepEqual([answer.statusCode, answer.headers.location], [302, location], url)
+      // As a browser under a prefix resolves it.
+      assert.equal(new URL(location!, `http://proxy.test/emulator${url}`).pathname, '/emulator/_emulator/docs/')
+    }
+    const page = expectStatus(await app.inject({ method: 'GET', url: '/_emulator/docs/' }), 200)
+    const assets = [...page.body.matchAll(/(?:src|href)="([^"]+)"/g)].map((match) => match[1]!)
+    assert.ok(assets.length >= 4, page.body)
+    for (const asset of assets) {
+      assert.match(asset, /^\.\//, 'relative')
+      expectStatus(await app.inject({ method: 'GET', url: new URL(asset, 'http://h/_emulator/docs/').pathname }), 200)
+    }
+    const served = expectStatus(await app.inject({ method: 'GET', url: '/_emulator/docs/json' }), 200).json() as Document
+    assert.equal(served.servers[0]!.url, '../..')
+    assert.equal(new URL(served.servers[0]!.url, 'http://proxy.test/emulator/_emulator/docs/json').href, 'http://proxy.test/emulator/')
+  })
+
   test('routes hidden from it stay out: the docs page\'s own', async (t) => {
     const app = await buildTestApp(t)
     expectStatus(await app.inject({ method: 'GET', url: '/_emulator/docs/' }), 200)
