@@ -1,10 +1,11 @@
 import type { TokenService } from './auth/tokens.js'
 import type { Clock } from './clock.js'
+import { hasExpired } from './expiry.js'
 import { Listings, type ListingsOptions } from './listings/index.js'
-import type { OutboxMessageBody } from './schemas/control.js'
+import type { OutboxMessageBody, OutboxState } from './schemas/control.js'
 import type { Snapshot } from './schemas/snapshot.js'
 import { dumpToSnapshot, snapshotToDump } from './snapshot.js'
-import type { InviteStore } from './store/types.js'
+import type { InviteStore, OutboxMessage } from './store/types.js'
 
 /**
  * The emulator's state and the operations on all of it: snapshot, restore, reset.
@@ -50,9 +51,25 @@ export class Emulator {
     for (const hook of this.#resetHooks) hook()
   }
 
-  /** Invite e-mails that would have been sent, newest first; to one address when given. */
-  outbox (email?: string): OutboxMessageBody[] {
-    return this.store.listOutbox(email?.toLowerCase()).map((message) => ({ ...message, sentAt: new Date(message.sentAt).toISOString() }))
+  /**
+   * Invite e-mails that would have been sent, newest first; to one address when given;
+   * the newest `limit` when given. Each says what its links do now (`state`).
+   */
+  outbox (email?: string, limit?: number): OutboxMessageBody[] {
+    const now = this.clock.now()
+    return this.store.listOutbox(email?.toLowerCase(), limit).map((message) => ({
+      ...message,
+      sentAt: new Date(message.sentAt).toISOString(),
+      state: this.#outboxState(message, now)
+    }))
+  }
+
+  /** What the e-mail's links would get from /invites now (OUTBOX_STATES). */
+  #outboxState (message: OutboxMessage, now: number): OutboxState {
+    const invite = this.store.getInvite(message.instanceId, message.orgId, message.inviteId)
+    if (invite === undefined) return this.store.getMember(message.instanceId, message.orgId, message.to) === undefined ? 'gone' : 'accepted'
+    if (invite.token !== message.token) return 'replaced'
+    return hasExpired(invite, now) ? 'expired' : 'pending'
   }
 
   clockState (): { now: string, offsetMs: number } {

@@ -68,8 +68,8 @@ export interface RunningEmulator {
   addFault: (spec: FaultSpec) => Promise<Fault>
   faults: () => Promise<Fault[]>
   clearFaults: () => Promise<void>
-  /** Invite e-mails that would have been sent (with their tokens), newest first. */
-  outbox: (filter?: { email?: string }) => Promise<OutboxMessageBody[]>
+  /** Invite e-mails that would have been sent (with their tokens and what their links do now), newest first. */
+  outbox: (filter?: { email?: string, limit?: number }) => Promise<OutboxMessageBody[]>
   /** Moves the emulator's time; `{ offsetMs: 0 }` is real time again. Resolves to the new time. */
   setClock: (setting: ClockSetting) => Promise<{ now: string, offsetMs: number }>
   stop: () => Promise<void>
@@ -117,7 +117,7 @@ export async function startEmulator (options: StartOptions = {}): Promise<Runnin
     addFault: async (spec) => harness.faults.add(parseFaultSpec(spec)),
     faults: async () => harness.faults.list(),
     clearFaults: async () => { harness.faults.clear() },
-    outbox: async (filter) => emulator.outbox(filter?.email),
+    outbox: async (filter) => emulator.outbox(filter?.email, filter?.limit),
     setClock: async (setting) => {
       if ('offsetMs' in setting) emulator.clock.setOffset(setting.offsetMs)
       else {

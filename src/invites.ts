@@ -1,6 +1,7 @@
 import { timingSafeEqual } from 'node:crypto'
 import type { Emulator } from './emulator.js'
 import { errors } from './errors.js'
+import { hasExpired } from './expiry.js'
 import { newObjectId } from './ids.js'
 import type { InviteRecord } from './store/types.js'
 
@@ -17,7 +18,8 @@ export function recordInviteSent (emulator: Emulator, invite: InviteRecord): voi
     orgId: invite.orgId,
     inviteId: invite.id,
     token: invite.token,
-    sentAt: invite.inviteDate
+    sentAt: invite.inviteDate,
+    role: invite.role
   })
 }
 
@@ -36,8 +38,4 @@ export function findInviteByCredentials (emulator: Emulator, email: string, toke
   if (found === undefined) throw errors.notFound('Invite')
   if (hasExpired(found, emulator.clock.now())) throw errors.gone('Invite has expired')
   return found
-}
-
-export function hasExpired (invite: Pick<InviteRecord, 'inviteDate' | 'ttl'>, now: number): boolean {
-  return now > invite.inviteDate + invite.ttl
 }

@@ -22,6 +22,12 @@ export function parseFaultSpec (spec: unknown): FaultSpec {
 export class FaultList {
   #faults: Array<{ fault: Fault, matches: RequestMatcher }> = []
   #nextId = 1
+  #version = 0
+
+  /** A number that changes whenever the list does: a fault added, removed or used (the web UI follows it). */
+  get version (): number {
+    return this.#version
+  }
 
   /** Adds a schema-valid spec; throws FaultSpecError for combinations that mean nothing. */
   add (spec: FaultSpec): Fault {
@@ -52,6 +58,7 @@ export class FaultList {
     if (spec.body !== undefined) fault.body = spec.body
     if (spec.reset === true) fault.reset = true
     this.#faults.push({ fault, matches })
+    this.#version++
     return { ...fault }
   }
 
@@ -63,13 +70,16 @@ export class FaultList {
   remove (id: string): boolean {
     const before = this.#faults.length
     this.#faults = this.#faults.filter(({ fault }) => fault.id !== id)
-    return this.#faults.length < before
+    if (this.#faults.length === before) return false
+    this.#version++
+    return true
   }
 
   /** Removes every fault; answers how many there were. */
   clear (): number {
     const count = this.#faults.length
     this.#faults = []
+    if (count > 0) this.#version++
     return count
   }
 
@@ -82,6 +92,7 @@ export class FaultList {
     for (const { fault, matches } of this.#faults) {
       if (fault.remaining > 0 && matches(key)) {
         fault.remaining--
+        this.#version++
         return fault
       }
     }

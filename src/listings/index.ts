@@ -76,19 +76,7 @@ export class Listings {
     const kept = this.#answers?.get(key, now)
     if (kept !== undefined) return kept
     const { instanceId, orgId, sortField, sortDirection, filter, links } = query
-    const orgRecords = this.#orgRecords?.get(instanceId, orgId)
-    // Kept records mean the org exists (its deletion would have dropped them).
-    if (orgRecords === undefined) requireOrg(this.#store, instanceId, orgId)
-    const listQuery: InviteListQuery = { instanceId, orgId, sortField, sortDirection }
-    if (filter !== undefined) listQuery.filter = { field: filter.field, glob: compileFilter(filter.pattern) }
-    let records: readonly InviteRecord[]
-    if (orgRecords !== undefined) {
-      records = listFromRecords(orgRecords, listQuery)
-    } else {
-      records = this.#store.listInvites(listQuery)
-      // A whole org read from the store is kept for the next listings.
-      if (filter === undefined) this.#orgRecords?.set(instanceId, orgId, sortField === 'inviteDate' && sortDirection === 'desc' ? records : inDefaultOrder(records))
-    }
+    const records = this.#records(query)
     const serializers = this.#serializers ??= compileSerializers()
     const parts: CollectionParts = { instanceId, orgId, sortField, sortDirection }
     if (filter !== undefined) {
@@ -98,6 +86,32 @@ export class Listings {
     const json = serializeCollection(records, parts, now, links, this.#inviteJson, serializers)
     this.#answers?.set(key, now, records, json)
     return json
+  }
+
+  /**
+   * One page of a listing, for the web UI (GET /_emulator/instances/{instanceId}/orgs/{orgId}/invites):
+   * the records at `offset` (at most `limit`) in the listing's order, and how many match in
+   * all. The same records, order and filter as `collection`, the same errors.
+   */
+  page (query: Omit<ListingQuery, 'links'>, offset: number, limit: number): { total: number, records: readonly InviteRecord[] } {
+    if (this.#store.dataVersion() !== this.#seenVersion) this.#forgetAll()
+    const records = this.#records(query)
+    return { total: records.length, records: records.slice(offset, offset + limit) }
+  }
+
+  /** The listing's records: from the org's kept records, or read from the store (and kept when the whole org was read). */
+  #records (query: Omit<ListingQuery, 'links'>): readonly InviteRecord[] {
+    const { instanceId, orgId, sortField, sortDirection, filter } = query
+    const orgRecords = this.#orgRecords?.get(instanceId, orgId)
+    // Kept records mean the org exists (its deletion would have dropped them).
+    if (orgRecords === undefined) requireOrg(this.#store, instanceId, orgId)
+    const listQuery: InviteListQuery = { instanceId, orgId, sortField, sortDirection }
+    if (filter !== undefined) listQuery.filter = { field: filter.field, glob: compileFilter(filter.pattern) }
+    if (orgRecords !== undefined) return listFromRecords(orgRecords, listQuery)
+    const records = this.#store.listInvites(listQuery)
+    // A whole org read from the store is kept for the next listings.
+    if (filter === undefined) this.#orgRecords?.set(instanceId, orgId, sortField === 'inviteDate' && sortDirection === 'desc' ? records : inDefaultOrder(records))
+    return records
   }
 
   /** What a committed write changed (the store calls this for every one). */

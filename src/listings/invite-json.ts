@@ -1,5 +1,5 @@
 import { SerializerSelector } from '@fastify/fast-json-stringify-compiler'
-import { hasExpired } from '../invites.js'
+import { hasExpired } from '../expiry.js'
 import { presentEnvelope, presentInvite, type CollectionParts } from '../routes/losant/present.js'
 import { OrgInviteSchema, type OrgInvite } from '../schemas/orgInvite.js'
 import { OrgInviteCollectionSchema, type OrgInviteCollection } from '../schemas/orgInviteCollection.js'

@@ -64,7 +64,9 @@ const MIGRATIONS: readonly string[] = [
   CREATE INDEX outbox_by_recipient ON outbox (to_email, sent_at);
   `,
   // 3: the mark that tells the emulator's files from other applications' (checkOwner()).
-  `PRAGMA application_id = ${APPLICATION_ID}`
+  `PRAGMA application_id = ${APPLICATION_ID}`,
+  // 4: the role an e-mail offered (null in e-mails recorded before it was kept).
+  'ALTER TABLE outbox ADD COLUMN role TEXT'
 ]
 
 export const SCHEMA_VERSION = MIGRATIONS.length

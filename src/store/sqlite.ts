@@ -15,7 +15,9 @@ import {
   type InviteStore,
   type InviteWrite,
   type MemberRecord,
+  type OrgCounts,
   type OrgRecord,
+  type OutboxListing,
   type OutboxMessage,
   type StoreChange,
   type StoreCounts,
@@ -48,7 +50,21 @@ const SORT_COLUMNS = { email: 'email', role: 'role', inviteDate: 'invite_date' }
 /** Above every character in SQLite's binary (UTF-8) order: `prefix <= v < prefix + MAX_CHAR`. */
 const MAX_CHAR = '\u{10FFFF}'
 
-const OUTBOX_SELECT = 'SELECT id, to_email AS "to", instance_id AS instanceId, org_id AS orgId, invite_id AS inviteId, token, sent_at AS sentAt FROM outbox'
+const OUTBOX_SELECT = `SELECT o.id, o.to_email AS "to", o.instance_id AS instanceId, o.org_id AS orgId, o.invite_id AS inviteId,
+  o.token, o.sent_at AS sentAt, o.role, orgs.name AS orgName
+  FROM outbox o LEFT JOIN orgs ON orgs.instance_id = o.instance_id AND orgs.id = o.org_id`
+/** SQLite's LIMIT for "no limit". */
+const NO_LIMIT = -1
+
+type OutboxRow = Omit<OutboxListing, 'role' | 'orgName'> & { role: OutboxListing['role'] | null, orgName: string | null }
+
+function toOutboxListing (row: OutboxRow): OutboxListing {
+  const { role, orgName, ...message } = row
+  const listing: OutboxListing = message
+  if (role !== null) listing.role = role
+  if (orgName !== null) listing.orgName = orgName
+  return listing
+}
 
 /** How a filtered listing is narrowed by an index before the glob checks each candidate. */
 type Narrowing = 'none' | 'exact' | 'prefix' | 'suffix'
@@ -170,9 +186,16 @@ export class SqliteInviteStore implements InviteStore {
       upsertMember: db.prepare(`
         INSERT INTO members (instance_id, org_id, email, role) VALUES (?, ?, ?, ?)
         ON CONFLICT (instance_id, org_id, email) DO UPDATE SET role = excluded.role`),
-      addOutbox: db.prepare('INSERT INTO outbox (id, to_email, instance_id, org_id, invite_id, token, sent_at) VALUES (?, ?, ?, ?, ?, ?, ?)'),
-      listOutbox: db.prepare<[], OutboxMessage>(`${OUTBOX_SELECT} ORDER BY sent_at DESC, id DESC`),
-      listOutboxTo: db.prepare<[string], OutboxMessage>(`${OUTBOX_SELECT} WHERE to_email = ? ORDER BY sent_at DESC, id DESC`),
+      addOutbox: db.prepare('INSERT INTO outbox (id, to_email, instance_id, org_id, invite_id, token, sent_at, role) VALUES (?, ?, ?, ?, ?, ?, ?, ?)'),
+      listOutbox: db.prepare<[number], OutboxRow>(`${OUTBOX_SELECT} ORDER BY o.sent_at DESC, o.id DESC LIMIT ?`),
+      listOutboxTo: db.prepare<[string, number], OutboxRow>(`${OUTBOX_SELECT} WHERE o.to_email = ? ORDER BY o.sent_at DESC, o.id DESC LIMIT ?`),
+      listMembers: db.prepare<[string, string], MemberRecord>('SELECT instance_id AS instanceId, org_id AS orgId, email, role FROM members WHERE instance_id = ? AND org_id = ? ORDER BY email'),
+      getMember: db.prepare<[string, string, string], MemberRecord>('SELECT instance_id AS instanceId, org_id AS orgId, email, role FROM members WHERE instance_id = ? AND org_id = ? AND email = ?'),
+      // Counted through the (instance_id, org_id, email) indexes of both tables.
+      countsByOrg: db.prepare<[], OrgCounts>(`SELECT o.instance_id AS instanceId, o.id AS orgId,
+        (SELECT count(*) FROM invites i WHERE i.instance_id = o.instance_id AND i.org_id = o.id) AS invites,
+        (SELECT count(*) FROM members m WHERE m.instance_id = o.instance_id AND m.org_id = o.id) AS members
+        FROM orgs o ORDER BY o.rowid`),
       clearOutbox: db.prepare('DELETE FROM outbox'),
       counts: db.prepare<[], StoreCounts>(`SELECT (SELECT count(*) FROM instances) AS instances, (SELECT count(*) FROM orgs) AS orgs,
         (SELECT count(*) FROM invites) AS invites, (SELECT count(*) FROM outbox) AS outbox`),
@@ -376,12 +399,25 @@ export class SqliteInviteStore implements InviteStore {
   }
 
   addOutboxMessage (message: OutboxMessage): void {
-    this.#statements.addOutbox.run(message.id, message.to, message.instanceId, message.orgId, message.inviteId, message.token, message.sentAt)
+    this.#statements.addOutbox.run(message.id, message.to, message.instanceId, message.orgId, message.inviteId, message.token, message.sentAt, message.role ?? null)
     this.#announce(NO_INVITES)
   }
 
-  listOutbox (email?: string): OutboxMessage[] {
-    return email === undefined ? this.#statements.listOutbox.all() : this.#statements.listOutboxTo.all(email)
+  listOutbox (email?: string, limit = NO_LIMIT): OutboxListing[] {
+    const rows = email === undefined ? this.#statements.listOutbox.all(limit) : this.#statements.listOutboxTo.all(email, limit)
+    return rows.map(toOutboxListing)
+  }
+
+  listMembers (instanceId: string, orgId: string): MemberRecord[] {
+    return this.#statements.listMembers.all(instanceId, orgId)
+  }
+
+  getMember (instanceId: string, orgId: string, email: string): MemberRecord | undefined {
+    return this.#statements.getMember.get(instanceId, orgId, email)
+  }
+
+  countsByOrg (): OrgCounts[] {
+    return this.#statements.countsByOrg.all()
   }
 
   clearOutbox (): void {

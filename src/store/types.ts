@@ -85,6 +85,22 @@ export interface OutboxMessage {
   token: string
   /** Epoch milliseconds. */
   sentAt: number
+  /** The role it offered; absent in e-mails recorded before the emulator kept it. */
+  role?: OrgRole
+}
+
+/** An outbox message as listed: with its org's name while the org exists. */
+export interface OutboxListing extends OutboxMessage {
+  orgName?: string
+}
+
+/** How many invites and members an org has. */
+export interface OrgCounts {
+  instanceId: string
+  orgId: string
+  /** Pending invites. */
+  invites: number
+  members: number
 }
 
 /** What a resend changes: roles given replace the invite's; the rest restarts. */
@@ -145,6 +161,8 @@ export interface InviteStore {
   /** Where the data lives: the SQLite file as given, or ':memory:'. */
   readonly location: string
   counts: () => StoreCounts
+  /** Every org's counts of invites and members, in the orgs' creation order. */
+  countsByOrg: () => OrgCounts[]
   listInstances: () => InstanceRecord[]
   /** Every org, or an instance's. */
   listOrgs: (instanceId?: string) => OrgRecord[]
@@ -188,10 +206,14 @@ export interface InviteStore {
    */
   consumeInvite: (inviteId: string, member?: MemberRecord) => boolean
   addOutboxMessage: (message: OutboxMessage) => void
+  /** The org's members (accepted invites), by email. */
+  listMembers: (instanceId: string, orgId: string) => MemberRecord[]
+  /** The org's member with this email (lower-cased), if any. */
+  getMember: (instanceId: string, orgId: string, email: string) => MemberRecord | undefined
   /** Runs `fn` in one transaction: every write it makes commits, or none does (it throws). */
   transaction: <T>(fn: () => T) => T
-  /** Newest first; only to `email` (lower-cased) when given. */
-  listOutbox: (email?: string) => OutboxMessage[]
+  /** Newest first; only to `email` (lower-cased) when given; the newest `limit` when given. */
+  listOutbox: (email?: string, limit?: number) => OutboxListing[]
   clearOutbox: () => void
   /** The HS256 key tokens are signed with; created with a new database. */
   signingKey: () => Buffer

@@ -144,9 +144,11 @@ describe("the emulator's files are marked; other files are refused untouched", (
     const first = await startServer(t, ['--db', db, '--seed', writeSeed(dir)])
     assert.equal((await call(`${first.url}${INVITES}`, 'POST', { email: 'old@open.test', role: 'view' }, AUTH)).status, 201)
     assert.equal(await stop(first), 0)
-    // As the emulator's releases before the mark left their files: schema version 2, no application_id.
+    // As the emulator's releases before the mark left their files: schema version 2 (the
+    // outbox without its later role column), no application_id.
     const file = new Database(db)
     const mark = file.pragma('application_id', { simple: true })
+    file.exec('ALTER TABLE outbox DROP COLUMN role')
     file.pragma('application_id = 0')
     file.pragma('user_version = 2')
     file.close()

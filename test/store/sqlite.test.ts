@@ -175,6 +175,36 @@ describe('SqliteInviteStore', () => {
   })
 })
 
+describe('SqliteInviteStore: members, counts, the outbox as listed', () => {
+  test('members by org and email; counts by org; the outbox newest first with its role and its org\'s name, to a limit', (t) => {
+    const store = new SqliteInviteStore(':memory:')
+    t.after(() => store.close())
+    const O2 = 'cccccccccccccccccccccccc'
+    store.createInstance({ id: I, name: 'i' })
+    store.createOrg({ instanceId: I, id: O, name: 'Acme' })
+    store.createOrg({ instanceId: I, id: O2, name: 'Other' })
+    const invite = (n: number, email: string) => ({ id: n.toString(16).padStart(24, '0'), email, role: 'edit' as const, inviteDate: n, ttl: 1000, token: `t${n}` })
+    const [a, b, c] = [store.upsertInvite(I, O, invite(1, 'b@x.io')), store.upsertInvite(I, O, invite(2, 'a@x.io')), store.upsertInvite(I, O2, invite(3, 'c@x.io'))]
+    store.consumeInvite(a!.id, { instanceId: I, orgId: O, email: 'b@x.io', role: 'edit' })
+    store.consumeInvite(b!.id, { instanceId: I, orgId: O, email: 'a@x.io', role: 'view' })
+    assert.deepEqual(store.listMembers(I, O).map((m) => [m.email, m.role]), [['a@x.io', 'view'], ['b@x.io', 'edit']])
+    assert.deepEqual(store.listMembers(I, O2), [])
+    assert.deepEqual(store.getMember(I, O, 'b@x.io'), { instanceId: I, orgId: O, email: 'b@x.io', role: 'edit' })
+    assert.equal(store.getMember(I, O2, 'b@x.io'), undefined)
+    assert.deepEqual(store.countsByOrg(), [{ instanceId: I, orgId: O, invites: 0, members: 2 }, { instanceId: I, orgId: O2, invites: 1, members: 0 }])
+
+    const message = (n: number, orgId: string, role?: 'admin') => ({ id: n.toString(16).padStart(24, 'f'), to: 'c@x.io', instanceId: I, orgId, inviteId: c!.id, token: `m${n}`, sentAt: n, ...(role === undefined ? {} : { role }) })
+    store.addOutboxMessage(message(1, O2, 'admin'))
+    store.addOutboxMessage(message(2, 'dddddddddddddddddddddddd'))
+    store.addOutboxMessage(message(3, O2, 'admin'))
+    assert.deepEqual(store.listOutbox().map((m) => [m.token, m.role, m.orgName]), [['m3', 'admin', 'Other'], ['m2', undefined, undefined], ['m1', 'admin', 'Other']])
+    assert.equal('orgName' in store.listOutbox()[1]!, false, 'no org: no name, not null')
+    assert.deepEqual(store.listOutbox(undefined, 2).map((m) => m.token), ['m3', 'm2'])
+    assert.deepEqual(store.listOutbox('c@x.io', 1).map((m) => m.token), ['m3'])
+    assert.deepEqual(store.listOutbox('nobody@x.io'), [])
+  })
+})
+
 describe('persistence through the app', () => {
   test('invites and minted tokens survive closing and reopening a file database', async (t) => {
     const db = tempDb(t)

@@ -9,6 +9,7 @@ import {
   InstanceCreateSchema,
   InstanceParamsSchema,
   InstanceSchema,
+  InstanceWithOrgsSchema,
   OrgCreateSchema,
   OrgSchema,
   TokenRequestSchema,
@@ -20,7 +21,9 @@ import { checkSnapshotUniqueness, SnapshotError } from '../../snapshot.js'
 import { StoreConflictError } from '../../store/types.js'
 import { VERSION } from '../../version.js'
 import { normalizeId } from '../losant/lookup.js'
+import changeRoutes from './changes.js'
 import faultRoutes from './faults.js'
+import orgViewRoutes from './org-views.js'
 import requestRoutes from './requests.js'
 import lifecycleControlRoutes from './lifecycle.js'
 
@@ -30,12 +33,6 @@ const withBody = (required: boolean) => ({ access: 'admin', body: { name: '', re
 
 /** Snapshots hold every invite; they may be far larger than an API request. */
 const SNAPSHOT_BODY_LIMIT = 256 * 1024 * 1024
-
-const InstanceWithOrgsSchema = Type.Object({
-  id: ObjectIdSchema,
-  name: Type.String(),
-  orgs: Type.Array(Type.Object({ id: ObjectIdSchema, name: Type.String() }))
-})
 
 /** The emulator's own control plane, under `/_emulator`: set-up for tests and local use. */
 const controlRoutes: FastifyPluginAsyncTypebox = async (app) => {
@@ -62,13 +59,17 @@ const controlRoutes: FastifyPluginAsyncTypebox = async (app) => {
   }, async () => app.swagger())
 
   app.get('/instances', {
-    schema: { summary: 'Lists instances with their organizations', tags: ['control'], response: { 200: Type.Array(InstanceWithOrgsSchema), 401: ErrorSchema } },
+    schema: { summary: 'Lists instances with their organizations, and how many pending invites and members each organization has', tags: ['control'], response: { 200: Type.Array(InstanceWithOrgsSchema), 401: ErrorSchema } },
     config: { policy: admin }
   }, async () => {
+    const counts = new Map(store.countsByOrg().map((count) => [`${count.instanceId}/${count.orgId}`, count]))
     const orgs = store.listOrgs()
     return store.listInstances().map((instance) => ({
       ...instance,
-      orgs: orgs.filter((org) => org.instanceId === instance.id).map(({ id, name }) => ({ id, name }))
+      orgs: orgs.filter((org) => org.instanceId === instance.id).map(({ id, name }) => {
+        const count = counts.get(`${instance.id}/${id}`)
+        return { id, name, invites: count?.invites ?? 0, members: count?.members ?? 0 }
+      })
     }))
   })
 
@@ -163,6 +164,7 @@ const controlRoutes: FastifyPluginAsyncTypebox = async (app) => {
   })
 
   await app.register(lifecycleControlRoutes)
+  await app.register(orgViewRoutes)
 
   app.post('/reset', {
     schema: { summary: 'Back to the seed (empty without one), an empty outbox and real time', tags: ['control'], response: { 200: SuccessSchema, 401: ErrorSchema } },
@@ -174,6 +176,7 @@ const controlRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   await app.register(requestRoutes)
   await app.register(faultRoutes)
+  await app.register(changeRoutes)
 }
 
 function conflictsAs409<T> (create: () => T): T {

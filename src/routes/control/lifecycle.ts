@@ -12,9 +12,9 @@ const lifecycleControlRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const { emulator } = app
 
   app.get('/outbox', {
-    schema: { summary: 'Invite e-mails that would have been sent, newest first', tags: ['control'], querystring: OutboxQuerySchema, response: { 200: Type.Array(OutboxMessageSchema), 400: ErrorSchema, 401: ErrorSchema } },
+    schema: { summary: 'Invite e-mails that would have been sent, newest first, each with what its links do now (`state`)', tags: ['control'], querystring: OutboxQuerySchema, response: { 200: Type.Array(OutboxMessageSchema), 400: ErrorSchema, 401: ErrorSchema } },
     config: { policy: admin }
-  }, async (request) => emulator.outbox(request.query.email))
+  }, async (request) => emulator.outbox(request.query.email, request.query.limit === undefined ? undefined : Number(request.query.limit)))
 
   app.delete('/outbox', {
     schema: { summary: 'Empties the outbox', tags: ['control'], response: { 200: SuccessSchema, 401: ErrorSchema } },

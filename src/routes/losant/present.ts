@@ -1,4 +1,4 @@
-import { hasExpired } from '../../invites.js'
+import { hasExpired } from '../../expiry.js'
 import type { OrgInvite } from '../../schemas/orgInvite.js'
 import type { OrgInviteCollection } from '../../schemas/orgInviteCollection.js'
 import type { InviteRecord } from '../../store/types.js'
