@@ -95,6 +95,16 @@ export class Listings {
    */
   page (query: Omit<ListingQuery, 'links'>, offset: number, limit: number): { total: number, records: readonly InviteRecord[] } {
     if (this.#store.dataVersion() !== this.#seenVersion) this.#forgetAll()
+    const { instanceId, orgId, sortField, sortDirection, filter } = query
+    const orgRecords = this.#orgRecords?.get(instanceId, orgId)
+    if (orgRecords === undefined) {
+      // Not kept (an org too large to keep, or not listed yet): the store reads only the
+      // page, through the sort order's index, and counts the matches.
+      requireOrg(this.#store, instanceId, orgId)
+      const listQuery: InviteListQuery = { instanceId, orgId, sortField, sortDirection }
+      if (filter !== undefined) listQuery.filter = { field: filter.field, glob: compileFilter(filter.pattern) }
+      return this.#store.pageInvites(listQuery, offset, limit)
+    }
     const records = this.#records(query)
     return { total: records.length, records: records.slice(offset, offset + limit) }
   }

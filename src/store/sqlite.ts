@@ -115,6 +115,41 @@ function toRecord (row: InviteRow): InviteRecord {
 }
 
 /**
+ * How a listing's rows are found: the index range that narrows an email filter (exact,
+ * by prefix, or by suffix on the reversed copy), and the statement's parameters.
+ */
+function listParameters (query: InviteListQuery): { narrowing: Narrowing, params: string[] } {
+  const { filter } = query
+  let narrowing: Narrowing = 'none'
+  let bound = ''
+  if (filter?.field === 'email') {
+    const { glob } = filter
+    if (glob.exact) {
+      narrowing = 'exact'
+      bound = glob.literalPrefix
+    } else if (glob.literalPrefix.length > 0 && glob.literalPrefix.length >= glob.literalSuffix.length) {
+      narrowing = 'prefix'
+      bound = glob.literalPrefix
+    } else if (glob.literalSuffix.length > 0) {
+      narrowing = 'suffix'
+      bound = reverseString(glob.literalSuffix)
+    }
+  }
+  const params: string[] = [query.instanceId, query.orgId]
+  if (narrowing === 'exact') params.push(bound)
+  if (narrowing === 'prefix' || narrowing === 'suffix') params.push(bound, bound + MAX_CHAR)
+  // Emails are stored lower-cased, as the pattern's literals are: instr() is exact there.
+  if (filter?.field === 'email') params.push(filter.glob.requiredLiteral)
+  return { narrowing, params }
+}
+
+function tuplesToRecords (rows: InviteTuple[]): InviteRecord[] {
+  const records: InviteRecord[] = new Array(rows.length)
+  for (let i = 0; i < rows.length; i++) records[i] = tupleToRecord(rows[i]!)
+  return records
+}
+
+/**
  * The store on better-sqlite3: WAL for file databases, one prepared statement per query
  * shape, indexes for every sort order and for email prefixes and suffixes (a reversed
  * copy of the email), so a filtered listing reads only its candidates.
@@ -273,47 +308,39 @@ export class SqliteInviteStore implements InviteStore {
   }
 
   listInvites (query: InviteListQuery): InviteRecord[] {
-    const { filter } = query
-    let narrowing: Narrowing = 'none'
-    let bound = ''
-    if (filter?.field === 'email') {
-      const { glob } = filter
-      if (glob.exact) {
-        narrowing = 'exact'
-        bound = glob.literalPrefix
-      } else if (glob.literalPrefix.length > 0 && glob.literalPrefix.length >= glob.literalSuffix.length) {
-        narrowing = 'prefix'
-        bound = glob.literalPrefix
-      } else if (glob.literalSuffix.length > 0) {
-        narrowing = 'suffix'
-        bound = reverseString(glob.literalSuffix)
-      }
-    }
-    const statement = this.#listStatement(narrowing, filter?.field, query.sortField, query.sortDirection)
-    const params: string[] = [query.instanceId, query.orgId]
-    if (narrowing === 'exact') params.push(bound)
-    if (narrowing === 'prefix' || narrowing === 'suffix') params.push(bound, bound + MAX_CHAR)
-    // Emails are stored lower-cased, as the pattern's literals are: instr() is exact there.
-    if (filter?.field === 'email') params.push(filter.glob.requiredLiteral)
-    this.#activeGlob = filter?.glob
-    let rows: InviteTuple[]
+    const { narrowing, params } = listParameters(query)
+    const statement = this.#listStatement(narrowing, query.filter?.field, query.sortField, query.sortDirection, 'all')
+    return tuplesToRecords(this.#withGlob(query, () => statement.all(...params) as InviteTuple[]))
+  }
+
+  pageInvites (query: InviteListQuery, offset: number, limit: number): { total: number, records: InviteRecord[] } {
+    const { narrowing, params } = listParameters(query)
+    const count = this.#listStatement(narrowing, query.filter?.field, query.sortField, query.sortDirection, 'count')
+    const page = this.#listStatement(narrowing, query.filter?.field, query.sortField, query.sortDirection, 'page')
+    return this.#withGlob(query, () => ({
+      total: count.get(...params) as number,
+      records: tuplesToRecords(page.all(...params, limit, offset) as InviteTuple[])
+    }))
+  }
+
+  /** Runs a listing's statements with its glob where `invite_glob()` finds it. */
+  #withGlob<T> (query: InviteListQuery, run: () => T): T {
+    this.#activeGlob = query.filter?.glob
     try {
-      rows = statement.all(...params) as InviteTuple[]
+      return run()
     } finally {
       this.#activeGlob = undefined
     }
-    const records: InviteRecord[] = new Array(rows.length)
-    for (let i = 0; i < rows.length; i++) records[i] = tupleToRecord(rows[i]!)
-    return records
   }
 
   #listStatement (
     narrowing: Narrowing,
     filterField: 'email' | 'role' | undefined,
     sortField: InviteListQuery['sortField'],
-    direction: InviteListQuery['sortDirection']
+    direction: InviteListQuery['sortDirection'],
+    shape: 'all' | 'page' | 'count'
   ): Database.Statement {
-    const key = `${narrowing}:${filterField ?? ''}:${sortField}:${direction}`
+    const key = `${narrowing}:${filterField ?? ''}:${sortField}:${direction}:${shape}`
     let statement = this.#listStatements.get(key)
     if (statement === undefined) {
       const where = {
@@ -332,9 +359,10 @@ export class SqliteInviteStore implements InviteStore {
       const scan = narrowing !== 'none' || filterField === undefined
         ? ''
         : filterField === 'email' ? 'INDEXED BY invites_by_email' : 'INDEXED BY invites_by_role'
-      statement = this.#db.prepare(
-        `SELECT ${LIST_COLUMNS} FROM invites ${scan} WHERE instance_id = ? AND org_id = ? ${where} ${glob} ORDER BY ${SORT_COLUMNS[sortField]} ${dir}, id ${dir}`
-      ).raw(true)
+      const from = `FROM invites ${scan} WHERE instance_id = ? AND org_id = ? ${where} ${glob}`
+      statement = shape === 'count'
+        ? this.#db.prepare(`SELECT count(*) ${from}`).pluck(true)
+        : this.#db.prepare(`SELECT ${LIST_COLUMNS} ${from} ORDER BY ${SORT_COLUMNS[sortField]} ${dir}, id ${dir}${shape === 'page' ? ' LIMIT ? OFFSET ?' : ''}`).raw(true)
       this.#listStatements.set(key, statement)
     }
     return statement

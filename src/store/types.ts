@@ -180,6 +180,8 @@ export interface InviteStore {
   /** Throws StoreConflictError when the id is taken in that instance. */
   createOrg: (org: OrgRecord) => OrgRecord
   listInvites: (query: InviteListQuery) => InviteRecord[]
+  /** The same listing's records from `offset`, at most `limit`, and how many match in all. */
+  pageInvites: (query: InviteListQuery, offset: number, limit: number) => { total: number, records: InviteRecord[] }
   /**
    * A number that changes whenever anything this store answers may have changed: every
    * write, announced or not (src/listings checks that it was told of each one).

@@ -205,6 +205,36 @@ describe('SqliteInviteStore: members, counts, the outbox as listed', () => {
   })
 })
 
+describe('SqliteInviteStore: a page of a listing', () => {
+  test('pageInvites holds the listing\'s records at the offset, in its order and filter, and counts every match', (t) => {
+    const store = new SqliteInviteStore(':memory:')
+    t.after(() => store.close())
+    store.createInstance({ id: I, name: 'i' })
+    store.createOrg({ instanceId: I, id: O, name: 'o' })
+    const roles = ['admin', 'edit', 'view'] as const
+    store.transaction(() => {
+      for (let n = 1; n <= 40; n++) {
+        store.upsertInvite(I, O, { id: n.toString(16).padStart(24, '0'), email: `${n % 2 === 0 ? 'even' : 'odd'}${n}@x${n % 3}.io`, role: roles[n % 3]!, inviteDate: n % 7, ttl: 1000, token: `t${n}` })
+      }
+    })
+    const filters = [undefined, { field: 'email' as const, glob: compileGlob('even*') }, { field: 'email' as const, glob: compileGlob('*@x1.io') }, { field: 'email' as const, glob: compileGlob('odd1@x1.io') }, { field: 'role' as const, glob: compileGlob('{admin,view}') }, { field: 'email' as const, glob: compileGlob('*1*') }]
+    for (const filter of filters) {
+      for (const sortField of ['inviteDate', 'email', 'role'] as const) {
+        for (const sortDirection of ['asc', 'desc'] as const) {
+          const query = { instanceId: I, orgId: O, sortField, sortDirection, ...(filter === undefined ? {} : { filter }) }
+          const all = store.listInvites(query).map((r) => r.id)
+          for (const [offset, limit] of [[0, 7], [7, 7], [35, 10], [100, 5]] as const) {
+            const page = store.pageInvites(query, offset, limit)
+            assert.equal(page.total, all.length)
+            assert.deepEqual(page.records.map((r) => r.id), all.slice(offset, offset + limit), `${JSON.stringify({ ...query, filter: filter?.glob === undefined ? undefined : filter.field })} ${offset}+${limit}`)
+          }
+        }
+      }
+    }
+    assert.deepEqual(store.pageInvites({ instanceId: I, orgId: 'c'.repeat(24), sortField: 'email', sortDirection: 'asc' }, 0, 10), { total: 0, records: [] })
+  })
+})
+
 describe('persistence through the app', () => {
   test('invites and minted tokens survive closing and reopening a file database', async (t) => {
     const db = tempDb(t)
