@@ -93,34 +93,47 @@ export interface Loaded<T> {
   data: T | undefined
   error: string | undefined
   loading: boolean
+  /** Loads again; what is shown stays until the new answer. */
   reload: () => Promise<void>
+  /**
+   * Loads again without saying so (a change made elsewhere, src/ui/live.ts): no "loading",
+   * and while the emulator does not answer what is shown stays (the page says it is
+   * unreachable once, above every screen).
+   */
+  refresh: () => Promise<void>
 }
 
 /**
  * Data read from the server: loaded again when `key` changes (what was shown for another
- * key goes at once), or on `reload()` (what is shown stays until the new answer).
+ * key goes at once), or on `reload()` and `refresh()` (what is shown stays until the new answer).
  */
 export function useLoad<T> (load: () => Promise<T>, key: string): Loaded<T> {
   const [state, setState] = useState<{ key: string, data?: T, error?: string, loading: boolean }>({ key, loading: true })
   const generation = useRef(0)
-  const reload = useCallback(async () => {
+  const latestLoad = useRef(load)
+  latestLoad.current = load
+  const run = useCallback(async (quiet: boolean) => {
     const mine = ++generation.current
     const kept = (previous: typeof state): T | undefined => previous.key === key ? previous.data : undefined
-    setState((previous) => ({ key, data: kept(previous), loading: true }))
+    if (!quiet) setState((previous) => ({ key, data: kept(previous), loading: true }))
     try {
-      const data = await load()
+      const data = await latestLoad.current()
       if (mine === generation.current) setState({ key, data, loading: false })
     } catch (error) {
-      if (mine === generation.current) setState((previous) => ({ key, data: kept(previous), error: describeError(error), loading: false }))
+      if (mine !== generation.current) return
+      if (quiet && error instanceof ApiError && error.status === 0) return
+      setState((previous) => ({ key, data: kept(previous), error: describeError(error), loading: false }))
     }
-    // `load` is a new closure each render; `key` says when what it loads changes.
+    // `load` changes every render (the latest is used); `key` says when what it loads changes.
   }, [key])
+  const reload = useCallback(async () => await run(false), [run])
+  const refresh = useCallback(async () => await run(true), [run])
   useEffect(() => {
     reload().catch(() => {})
     return () => { generation.current++ }
   }, [reload])
   const current = state.key === key
-  return { data: current ? state.data : undefined, error: current ? state.error : undefined, loading: state.loading || !current, reload }
+  return { data: current ? state.data : undefined, error: current ? state.error : undefined, loading: state.loading || !current, reload, refresh }
 }
 
 let titlesShown = 0
@@ -147,13 +160,17 @@ export function useConfirm (): [(question: string, confirmLabel: string) => Prom
   const dialog = useRef<HTMLDialogElement>(null)
   const [text, setText] = useState({ question: '', confirmLabel: '' })
   const resolver = useRef<((answer: boolean) => void) | undefined>(undefined)
+  const opener = useRef<HTMLElement | null>(null)
   const ask = useCallback(async (question: string, confirmLabel: string) => {
+    opener.current = document.activeElement as HTMLElement | null
     setText({ question, confirmLabel })
     dialog.current?.showModal()
     return await new Promise<boolean>((resolve) => { resolver.current = resolve })
   }, [])
   const answer = (value: boolean): void => {
     dialog.current?.close()
+    // Back where the question came from; after a yes, the action moves it on when it removed that.
+    if (opener.current?.isConnected === true) opener.current.focus()
     resolver.current?.(value)
     resolver.current = undefined
   }
@@ -173,7 +190,7 @@ export function useConfirm (): [(question: string, confirmLabel: string) => Prom
  * Copies text to the clipboard. `navigator.clipboard` exists only in a secure context
  * (https, or localhost); elsewhere (a proxy on a LAN address) the text is selected for Ctrl+C.
  */
-export function CopyButton ({ text, label }: { text: string, label: string }): JSX.Element {
+export function CopyButton ({ text, label, name }: { text: string, label: string, name?: string }): JSX.Element {
   const [done, setDone] = useState<string>()
   const copy = async (): Promise<void> => {
     try {
@@ -185,7 +202,7 @@ export function CopyButton ({ text, label }: { text: string, label: string }): J
   }
   return (
     <span class='copy'>
-      <Button onClick={copy}>{label}</Button>
+      <Button onClick={copy} aria-label={name}>{label}</Button>
       <span role='status' class='muted'>{done ?? ''}</span>
     </span>
   )
@@ -201,4 +218,26 @@ export function Field ({ label, hint, children }: { label: string, hint?: string
       {hint !== undefined && <span id={`${id}-hint`} class='hint'>{hint}</span>}
     </div>
   )
+}
+
+/**
+ * Moves the focus once the screen has re-rendered (after an action that removed what had
+ * it): to the first of `candidates` that is on the page, else the screen's title.
+ */
+export function focusAfterRender (...candidates: Array<() => HTMLElement | null | undefined>): void {
+  setTimeout(() => {
+    for (const find of candidates) {
+      const element = find()
+      if (element?.isConnected === true) {
+        element.focus()
+        return
+      }
+    }
+    document.querySelector<HTMLElement>('main h1')?.focus()
+  }, 0)
+}
+
+/** Preformatted text that may scroll: focusable, so a keyboard can scroll it too, and named. */
+export function Preformatted ({ label, children, class: className }: { label: string, children: ComponentChildren, class?: string }): JSX.Element {
+  return <pre tabIndex={0} role='group' aria-label={label} class={className}>{children}</pre>
 }

@@ -1,6 +1,6 @@
 import { EventSourceParserStream } from 'eventsource-parser/stream'
 import type { JournalEntry } from '../schemas/harness.js'
-import { adminHeaders, control, controlUrl } from './api.js'
+import { adminHeaders, control, controlUrl, UI_MARK } from './api.js'
 
 /** How the journal is followed: the live stream, or polling while the stream cannot be opened. */
 export type FollowMode = 'connecting' | 'live' | 'polling'
@@ -9,6 +9,7 @@ export type FollowMode = 'connecting' | 'live' | 'polling'
 export interface JournalFilter {
   method?: string
   path?: string
+  instanceId?: string
   orgId?: string
 }
 
@@ -75,7 +76,7 @@ export function followJournal (
   const stream = async (): Promise<void> => {
     try {
       const response = await fetch(controlUrl('requests/stream', { ...filter, after: lastId }), {
-        headers: { ...adminHeaders(), accept: 'text/event-stream' },
+        headers: { ...adminHeaders(), ...UI_MARK, accept: 'text/event-stream' },
         cache: 'no-store',
         signal: abort.signal
       })

@@ -119,6 +119,17 @@ export async function waitForText (locator: Locator, text: string | RegExp, time
   }
 }
 
+/** Waits until the locator's text is no longer `before` (a clock that ticks); answers the new text. */
+export async function waitForTextChange (locator: Locator, before: string, timeout = 10_000): Promise<string> {
+  const deadline = Date.now() + timeout
+  for (;;) {
+    const now = (await locator.first().textContent({ timeout: Math.max(1, deadline - Date.now()) }).catch(() => null)) ?? ''
+    if (now !== before) return now
+    if (Date.now() > deadline) throw new Error(`waited ${timeout} ms for the text to change from ${JSON.stringify(before.slice(0, 200))}`)
+    await new Promise((resolve) => setTimeout(resolve, 100))
+  }
+}
+
 // ---- accessibility ----------------------------------------------------------------
 
 const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8')
@@ -189,4 +200,17 @@ export function screenshotPath (name: string): string {
 /** A JSON answer, untyped (the tests check its shape). */
 export async function fetchJson (url: string, init?: RequestInit): Promise<any> {
   return await (await fetch(url, init)).json()
+}
+
+/** The page's width beyond the viewport's: 0 when nothing makes it scroll sideways. */
+export async function sidewaysOverflow (page: Page): Promise<{ overflow: number, widest: string[] }> {
+  return await page.evaluate(`(() => {
+    const width = innerWidth
+    const widest = []
+    for (const element of document.querySelectorAll('body *')) {
+      const box = element.getBoundingClientRect()
+      if (box.width > 0 && box.right > width + 0.5) widest.push(element.tagName.toLowerCase() + ' ' + Math.round(box.right) + 'px: ' + (element.textContent || '').trim().slice(0, 60))
+    }
+    return { overflow: Math.max(0, document.documentElement.scrollWidth - width), widest: widest.slice(0, 5) }
+  })()`)
 }

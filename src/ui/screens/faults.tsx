@@ -4,8 +4,9 @@ import type { Static } from '@sinclair/typebox'
 import type { ClockSchema, ClockSet } from '../../schemas/control.js'
 import type { Fault, FaultSpec } from '../../schemas/harness.js'
 import { control } from '../api.js'
-import { Button, Field, LoadState, OutcomeText, ScreenTitle, useAction, useLoad } from '../components.js'
+import { Button, Field, focusAfterRender, LoadState, OutcomeText, ScreenTitle, useAction, useLoad } from '../components.js'
 import { dateTime, offset } from '../format.js'
+import { useEmulatorTime, useRefreshOn } from '../live.js'
 
 type ClockState = Static<typeof ClockSchema>
 
@@ -14,55 +15,61 @@ const DAY = 24 * HOUR
 const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE']
 const UNITS: Record<string, number> = { minutes: 60_000, hours: HOUR, days: DAY }
 
-/** Faults waiting for requests, and the emulator's clock. */
+/** Faults waiting for requests (live: the count left moves as they are used), and the emulator's clock. */
 export function FaultsScreen (): JSX.Element {
   const faults = useLoad(async () => await control<Fault[]>('faults'), 'faults')
+  useRefreshOn(['faults'], faults.refresh)
   const removeAll = useAction()
   const [busyId, setBusyId] = useState<string>()
   const remove = useAction()
   const list = faults.data ?? []
   const reloadFaults = faults.reload
 
-  const onRemove = async (fault: Fault): Promise<void> => {
+  const faultsHeading = (): HTMLElement | null => document.getElementById('faults-title')
+  const onRemove = async (fault: Fault, index: number): Promise<void> => {
     setBusyId(fault.id)
-    await remove.run(async () => {
+    const ok = await remove.run(async () => {
       await control(`faults/${fault.id}`, { method: 'DELETE' })
       await faults.reload()
       return `Fault ${fault.id} removed.`
     })
     setBusyId(undefined)
+    // Its row is gone: the next one's button, or the one before, or the list's heading.
+    const removeButton = (i: number) => (): HTMLElement | null => document.querySelectorAll<HTMLElement>('table.faults button')[i] ?? null
+    if (ok) focusAfterRender(removeButton(index), removeButton(index - 1), faultsHeading)
   }
   const onRemoveAll = async (): Promise<void> => {
-    await removeAll.run(async () => {
+    const ok = await removeAll.run(async () => {
       const { removed } = await control<{ removed: number }>('faults', { method: 'DELETE' })
       await faults.reload()
       return `${removed} ${removed === 1 ? 'fault' : 'faults'} removed.`
     })
+    if (ok) focusAfterRender(faultsHeading)
   }
 
   return (
     <section>
       <ScreenTitle>Faults and clock</ScreenTitle>
-      <h2>Faults</h2>
+      <h2 id='faults-title' tabIndex={-1}>Faults</h2>
       <p class='muted'>A request to the Losant paths gets the first fault, in this order, that matches it and has a count left; it uses one.</p>
       <LoadState loaded={faults} what='the faults' />
       <OutcomeText outcome={remove.outcome ?? removeAll.outcome} />
       {faults.data !== undefined && (list.length === 0
         ? <p>No faults: every request is answered normally.</p>
         : (
-          <table class='data'>
+          <table class='data faults' role='table'>
             <caption>{list.length} {list.length === 1 ? 'fault' : 'faults'}</caption>
             <thead>
-              <tr><th scope='col'>Id</th><th scope='col'>Matches</th><th scope='col'>Does</th><th scope='col'>Left</th><th scope='col'>Actions</th></tr>
+              <tr role='row'><th role='columnheader' scope='col'>Id</th><th role='columnheader' scope='col'>Matches</th><th role='columnheader' scope='col'>Does</th><th role='columnheader' scope='col'>Left</th><th role='columnheader' scope='col'>Actions</th></tr>
             </thead>
             <tbody>
-              {list.map((fault) => (
-                <tr key={fault.id}>
-                  <td>{fault.id}</td>
-                  <td><code>{fault.method ?? 'any'} {fault.path}</code>{fault.instanceId !== undefined && <> instance <code>{fault.instanceId}</code></>}{fault.orgId !== undefined && <> org <code>{fault.orgId}</code></>}</td>
-                  <td>{describeFault(fault)}</td>
-                  <td>{fault.remaining} of {fault.times}</td>
-                  <td><Button variant='danger' busy={busyId === fault.id && remove.busy} onClick={async () => await onRemove(fault)} aria-label={`Remove fault ${fault.id}`}>Remove</Button></td>
+              {list.map((fault, index) => (
+                <tr key={fault.id} role='row'>
+                  <td role='cell' data-label='Id'>{fault.id}</td>
+                  <td role='cell' data-label='Matches'><code>{fault.method ?? 'any'} {fault.path}</code>{fault.instanceId !== undefined && <> instance <code>{fault.instanceId}</code></>}{fault.orgId !== undefined && <> org <code>{fault.orgId}</code></>}</td>
+                  <td role='cell' data-label='Does'>{describeFault(fault)}</td>
+                  <td role='cell' data-label='Left'>{fault.remaining} of {fault.times}{fault.remaining === 0 && ' (used up)'}</td>
+                  <td role='cell' data-label='Actions'><Button variant='danger' busy={busyId === fault.id && remove.busy} onClick={async () => await onRemove(fault, index)} aria-label={`Remove fault ${fault.id}`}>Remove</Button></td>
                 </tr>
               ))}
             </tbody>
@@ -144,8 +151,11 @@ function AddFault ({ onAdded }: { onAdded: () => Promise<void> }): JSX.Element {
   )
 }
 
+/** The emulator's clock, ticking, and the controls that move it. */
 function Clock (): JSX.Element {
   const clock = useLoad(async () => await control<ClockState>('clock'), 'clock')
+  useRefreshOn(['clock'], clock.refresh)
+  const time = useEmulatorTime()
   const action = useAction()
   const [amount, setAmount] = useState('')
   const [unit, setUnit] = useState('days')
@@ -166,7 +176,7 @@ function Clock (): JSX.Element {
       <LoadState loaded={clock} what='the clock' />
       {clock.data !== undefined && (
         <dl class='facts'>
-          <dt>Emulator time</dt><dd>{dateTime(clock.data.now)}</dd>
+          <dt>Emulator time</dt><dd>{dateTime(new Date(time?.now ?? Date.parse(clock.data.now)).toISOString())}</dd>
           <dt>Offset from real time</dt><dd>{offset(clock.data.offsetMs)}</dd>
         </dl>
       )}

@@ -1,12 +1,14 @@
 import type { JSX } from 'preact'
-import { useState } from 'preact/hooks'
-import type { OrgInvite } from '../../schemas/orgInvite.js'
-import type { FilterField, OrgInviteCollection, SortDirection, SortField } from '../../schemas/orgInviteCollection.js'
+import { useEffect, useRef, useState } from 'preact/hooks'
+import type { ControlInvite, InvitePage, Member } from '../../schemas/control.js'
+import type { FilterField, SortDirection, SortField } from '../../schemas/orgInviteCollection.js'
 import type { OrgInvitePost } from '../../schemas/orgInvitePost.js'
-import { losant } from '../api.js'
-import { Button, Field, LoadState, OutcomeText, ScreenTitle, useAction, useLoad } from '../components.js'
-import { dateTime } from '../format.js'
-import { listInstances } from '../instances.js'
+import { control, losant } from '../api.js'
+import { Button, CopyButton, Field, focusAfterRender, type Loaded, LoadState, OutcomeText, ScreenTitle, useAction, useConfirm, useLoad } from '../components.js'
+import { dateTime, duration } from '../format.js'
+import { globHint } from '../glob-hint.js'
+import { count, listInstances } from '../instances.js'
+import { useRefreshOn } from '../live.js'
 import { href, navigate } from '../router.js'
 
 const ROLES: ReadonlyArray<OrgInvitePost['role']> = ['admin', 'edit', 'collaborate', 'view', 'none']
@@ -15,7 +17,7 @@ const SORT_LABELS: Record<SortField, string> = { inviteDate: 'Invite date', emai
 const PAGE_SIZES = [25, 50, 100, 250]
 const DEFAULT_PAGE_SIZE = 50
 
-/** The list as the URL asks for it: the API's own sort and filter parameters, and the page shown. */
+/** The list as the URL asks for it: the API's own sort and filter parameters, and the page shown (from 1). */
 interface ListView {
   sortField: SortField
   sortDirection: SortDirection
@@ -39,45 +41,72 @@ function readView (query: URLSearchParams): ListView {
 }
 
 /**
- * An org's invites through the real API (GET with the same sort and filter parameters, a
- * token the UI minted for itself). The API answers the whole collection; the table shows
- * one page of it, so an org of 10,000 invites renders as fast as one of 50.
+ * An org's invites, a page at a time, as the Losant listing sorts and filters them (the
+ * control plane's paged view of the same listing: a 10,000-invite org's first page is a
+ * few kilobytes); invite, resend and delete through the Losant API itself, with a token
+ * the UI minted for itself. Live: a change made by anyone shows within a second.
  */
 export function InvitesScreen ({ instanceId, orgId, query }: { instanceId: string, orgId: string, query: URLSearchParams }): JSX.Element {
   const view = readView(query)
   const path = `instances/${instanceId}/orgs/${orgId}/invites`
-  const apiQuery = { sortField: view.sortField, sortDirection: view.sortDirection, ...(view.filter === '' ? {} : { filterField: view.filterField, filter: view.filter }) }
-  const invites = useLoad(async () => await losant<OrgInviteCollection>(path, { query: apiQuery }), JSON.stringify(apiQuery))
+  const pageQuery = {
+    sortField: view.sortField,
+    sortDirection: view.sortDirection,
+    ...(view.filter === '' ? {} : { filterField: view.filterField, filter: view.filter }),
+    page: view.page - 1,
+    perPage: view.perPage
+  }
+  const invites = useLoad(async () => await control<InvitePage>(path, { query: pageQuery }), JSON.stringify(pageQuery))
+  const reloadInvites = invites.reload
+  const members = useLoad(async () => await control<Member[]>(`instances/${instanceId}/orgs/${orgId}/members`), `${instanceId}/${orgId}`)
   const instances = useLoad(listInstances, 'instances')
+  useRefreshOn(['data', 'clock'], invites.refresh)
+  useRefreshOn(['data'], members.refresh)
+  useRefreshOn(['data'], instances.refresh)
   const instance = instances.data?.find((i) => i.id === instanceId)
   const orgName = instance?.orgs.find((o) => o.id === orgId)?.name ?? orgId
-  const reloadInvites = invites.reload
   const rowAction = useAction()
   const [busyRow, setBusyRow] = useState<string>()
+  const [openId, setOpenId] = useState<string>()
+  const [confirm, confirmDialog] = useConfirm()
   const link = (change: Partial<ListView>): string => href(['orgs', instanceId, orgId], toQuery({ ...view, ...change }))
 
-  const items = invites.data?.items ?? []
-  const pages = Math.max(1, Math.ceil(items.length / view.perPage))
-  const page = Math.min(view.page, pages)
-  const shown = items.slice((page - 1) * view.perPage, page * view.perPage)
+  const data = invites.data
+  const items = data?.items ?? []
+  const pages = Math.max(1, Math.ceil((data?.totalCount ?? 0) / view.perPage))
+  // A page past the end (the list shrank, or a hand-edited URL): the last page instead.
+  useEffect(() => {
+    if (data !== undefined && view.page > pages) location.replace(link({ page: pages }))
+  }, [data, pages, view.page])
+  const opened = items.find((invite) => invite.id === openId)
+  const hint = globHint(view.filter)
 
-  const act = async (invite: OrgInvite, work: () => Promise<string>): Promise<void> => {
+  const act = async (invite: ControlInvite, work: () => Promise<string>): Promise<boolean> => {
     setBusyRow(invite.id)
-    await rowAction.run(async () => {
+    const ok = await rowAction.run(async () => {
       const said = await work()
       await invites.reload()
       return said
     })
     setBusyRow(undefined)
+    return ok
   }
-  const resend = async (invite: OrgInvite): Promise<void> => await act(invite, async () => {
-    await losant(`${path}/${invite.id}`, { method: 'POST', body: {} })
-    return `Invite to ${invite.email} sent again: a new e-mail is in the outbox, and the old link no longer works.`
-  })
-  const remove = async (invite: OrgInvite): Promise<void> => await act(invite, async () => {
-    await losant(`${path}/${invite.id}`, { method: 'DELETE' })
-    return `Invite to ${invite.email} deleted.`
-  })
+  const resend = async (invite: ControlInvite): Promise<void> => {
+    await act(invite, async () => {
+      await losant(`${path}/${invite.id}`, { method: 'POST', body: {} })
+      return `Invite to ${invite.email} sent again: a new e-mail is in the outbox, and the old link no longer works.`
+    })
+  }
+  const remove = async (invite: ControlInvite, index: number): Promise<void> => {
+    if (!await confirm(`Delete the invite to ${invite.email}? Its e-mail's links stop working (404). The address can be invited again.`, 'Delete invite')) return
+    const ok = await act(invite, async () => {
+      await losant(`${path}/${invite.id}`, { method: 'DELETE' })
+      if (openId === invite.id) setOpenId(undefined)
+      return `Invite to ${invite.email} deleted.`
+    })
+    // The row is gone: the focus goes to the one that took its place (or the one before).
+    if (ok) focusAfterRender(() => rowButton(index), () => rowButton(index - 1))
+  }
 
   return (
     <section>
@@ -120,42 +149,114 @@ export function InvitesScreen ({ instanceId, orgId, query }: { instanceId: strin
         </Field>
         <div class='row'><Button type='submit'>Apply</Button></div>
       </form>
+      {hint !== undefined && <p class='notice warn' role='note'>{hint}</p>}
 
       <LoadState loaded={invites} what='the invites' />
       <OutcomeText outcome={rowAction.outcome} />
-      {invites.data !== undefined && (
+      {opened !== undefined && <InviteDetails invite={opened} onClose={() => { setOpenId(undefined); focusAfterRender(() => document.getElementById(`invite-${opened.id}`)) }} />}
+      {data !== undefined && (
         <>
-          <Pager position='top' page={page} pages={pages} view={view} link={link} />
-          <table class='data'>
+          <Pager position='top' page={Math.min(view.page, pages)} pages={pages} view={view} link={link} />
+          <table class='data invites' role='table'>
             <caption>
-              {invites.data.count} {invites.data.count === 1 ? 'invite' : 'invites'}
+              {data.totalCount} {data.totalCount === 1 ? 'invite' : 'invites'}
               {view.filter !== '' && ` whose ${view.filterField} matches ${view.filter}`}
               {invites.loading && <span class='muted'> (refreshing…)</span>}
             </caption>
             <thead>
-              <tr><th scope='col'>Email</th><th scope='col'>Role</th><th scope='col'>Invited</th><th scope='col'>Expiry</th><th scope='col'>Actions</th></tr>
+              <tr role='row'><th role='columnheader' scope='col'>Email</th><th role='columnheader' scope='col'>Role</th><th role='columnheader' scope='col'>Invited</th><th role='columnheader' scope='col'>Expiry</th><th role='columnheader' scope='col'>Actions</th></tr>
             </thead>
             <tbody>
-              {shown.map((invite) => (
-                <tr key={invite.id}>
-                  <td>{invite.email}</td>
-                  <td>{invite.role}</td>
-                  <td>{dateTime(invite.inviteDate)}</td>
-                  <td>{invite.hasExpired ? <span class='badge expired'>Expired</span> : `until ${dateTime(new Date(Date.parse(invite.inviteDate) + invite.ttl).toISOString())}`}</td>
-                  <td>
+              {items.map((invite, index) => (
+                <tr key={invite.id} role='row' class={invite.id === openId ? 'selected' : undefined}>
+                  <td role='cell' data-label='Email'>
+                    <button
+                      type='button' class='link' id={`invite-${invite.id}`} data-row={index} aria-expanded={invite.id === openId}
+                      onClick={() => setOpenId(invite.id === openId ? undefined : invite.id)}
+                    >{invite.email}
+                    </button>
+                  </td>
+                  <td role='cell' data-label='Role'>{invite.role}</td>
+                  <td role='cell' data-label='Invited'>{dateTime(invite.inviteDate)}</td>
+                  <td role='cell' data-label='Expiry'>{invite.hasExpired ? <span class='badge expired'>Expired</span> : `until ${dateTime(new Date(Date.parse(invite.inviteDate) + invite.ttl).toISOString())}`}</td>
+                  <td role='cell' data-label='Actions'>
                     <div class='row'>
                       <Button busy={busyRow === invite.id && rowAction.busy} onClick={async () => await resend(invite)} aria-label={`Resend the invite to ${invite.email}`}>Resend</Button>
-                      <Button variant='danger' busy={busyRow === invite.id && rowAction.busy} onClick={async () => await remove(invite)} aria-label={`Delete the invite to ${invite.email}`}>Delete</Button>
+                      <Button variant='danger' busy={busyRow === invite.id && rowAction.busy} onClick={async () => await remove(invite, index)} aria-label={`Delete the invite to ${invite.email}`}>Delete…</Button>
                     </div>
                   </td>
                 </tr>
               ))}
             </tbody>
           </table>
-          {items.length === 0 && <p>No invites{view.filter !== '' ? ' match the filter' : ' yet'}.</p>}
-          {pages > 1 && <Pager position='bottom' page={page} pages={pages} view={view} link={link} />}
+          {data.totalCount === 0 && (
+            <p class='empty'>
+              {view.filter !== ''
+                ? `No invite's ${view.filterField} matches ${view.filter}.`
+                : 'No invites yet: invite someone above, or have your app POST to this org\'s invites.'}
+            </p>
+          )}
+          {pages > 1 && <Pager position='bottom' page={Math.min(view.page, pages)} pages={pages} view={view} link={link} />}
         </>
       )}
+      <Members members={members} />
+      {confirmDialog}
+    </section>
+  )
+}
+
+/** The email button of the row at `index` (rows are numbered on the page shown). */
+function rowButton (index: number): HTMLElement | null {
+  return index < 0 ? null : document.querySelector<HTMLElement>(`table.invites button[data-row="${index}"]`)
+}
+
+/** Everything the emulator knows of one invite: what the API answers, and its token. */
+function InviteDetails ({ invite, onClose }: { invite: ControlInvite, onClose: () => void }): JSX.Element {
+  const heading = useRef<HTMLHeadingElement>(null)
+  useEffect(() => { heading.current?.focus() }, [invite.id])
+  const roles = (list: ControlInvite['applicationRoles']): string => list === undefined || list.length === 0
+    ? 'none'
+    : list.map((r) => `${r.resourceId}: ${r.role}`).join(', ')
+  return (
+    <section class='card details' aria-labelledby='invite-details-title'>
+      <div class='row spread'>
+        <h2 id='invite-details-title' tabIndex={-1} ref={heading}>Invite to {invite.email}</h2>
+        <Button onClick={onClose}>Close details</Button>
+      </div>
+      <dl class='facts'>
+        <dt>Id</dt><dd><code>{invite.id}</code></dd>
+        <dt>Role</dt><dd>{invite.role}</dd>
+        <dt>Application roles</dt><dd>{roles(invite.applicationRoles)}</dd>
+        <dt>Dashboard roles</dt><dd>{roles(invite.dashboardRoles)}</dd>
+        <dt>Transfer</dt><dd>{invite.disallowTransfer === true ? 'not allowed (disallowTransfer)' : 'allowed'}</dd>
+        <dt>Invited</dt><dd>{dateTime(invite.inviteDate)}</dd>
+        <dt>Time to live</dt><dd>{duration(invite.ttl)} ({invite.ttl} ms)</dd>
+        <dt>Expiry</dt><dd>{invite.hasExpired ? 'expired' : 'pending'}, {dateTime(new Date(Date.parse(invite.inviteDate) + invite.ttl).toISOString())}</dd>
+        <dt>Link token</dt><dd><code class='token'>{invite.token}</code> <CopyButton text={invite.token} label='Copy token' name={`Copy token of the invite to ${invite.email}`} /></dd>
+      </dl>
+      <p><a href={href(['outbox'], { email: invite.email })}>The e-mails sent to {invite.email}</a></p>
+    </section>
+  )
+}
+
+/** Who accepted an invite to this org. */
+function Members ({ members }: { members: Loaded<Member[]> }): JSX.Element {
+  const list = members.data ?? []
+  return (
+    <section aria-labelledby='members-title'>
+      <h2 id='members-title'>Members</h2>
+      <LoadState loaded={members} what='the members' />
+      {members.data !== undefined && (list.length === 0
+        ? <p class='empty'>No members yet. Accepting an invite (<code>POST /invites</code> with its token, or Accept in the <a href={href(['outbox'])}>Outbox</a>) makes its address a member, with the invite's role.</p>
+        : (
+          <table class='data' role='table'>
+            <caption>{count(list.length, 'member')}, by email</caption>
+            <thead><tr role='row'><th role='columnheader' scope='col'>Email</th><th role='columnheader' scope='col'>Role</th></tr></thead>
+            <tbody>
+              {list.map((member) => <tr key={member.email} role='row'><td role='cell' data-label='Email'>{member.email}</td><td role='cell' data-label='Role'>{member.role}</td></tr>)}
+            </tbody>
+          </table>
+          ))}
     </section>
   )
 }

@@ -1,31 +1,64 @@
 import type { JSX } from 'preact'
 import { useState } from 'preact/hooks'
 import { control } from '../api.js'
-import { Button, Field, LoadState, OutcomeText, ScreenTitle, useAction, useLoad } from '../components.js'
-import { type Instance, listInstances, type Org } from '../instances.js'
+import { Button, Field, focusAfterRender, LoadState, OutcomeText, ScreenTitle, useAction, useConfirm, useLoad } from '../components.js'
+import { count, type Instance, type InstanceWithOrgs, listInstances, type Org } from '../instances.js'
+import { useRefreshOn } from '../live.js'
 import { href } from '../router.js'
 
-/** Instances with their orgs; create either. An org's name opens its invites. */
+/** Instances with their orgs and what each holds, live; create or delete either. An org's name opens its invites. */
 export function OrgsScreen (): JSX.Element {
   const instances = useLoad(listInstances, 'instances')
+  useRefreshOn(['data'], instances.refresh)
   const list = instances.data ?? []
   const reloadInstances = instances.reload
+  const remove = useAction()
+  const [confirm, confirmDialog] = useConfirm()
+
+  const deleteInstance = async (instance: InstanceWithOrgs): Promise<void> => {
+    const invites = instance.orgs.reduce((sum, org) => sum + org.invites, 0)
+    if (!await confirm(`Delete the instance ${instance.name}? Its ${count(instance.orgs.length, 'organization')} and ${count(invites, 'pending invite')} go with it; the e-mails stay in the outbox.`, 'Delete instance')) return
+    const ok = await remove.run(async () => {
+      await control(`instances/${instance.id}`, { method: 'DELETE' })
+      await instances.reload()
+      return `Instance ${instance.name} deleted.`
+    })
+    if (ok) focusAfterRender()
+  }
+  const deleteOrg = async (instance: InstanceWithOrgs, org: InstanceWithOrgs['orgs'][number]): Promise<void> => {
+    if (!await confirm(`Delete the organization ${org.name}? Its ${count(org.invites, 'pending invite')} and ${count(org.members, 'member')} go with it; the e-mails stay in the outbox.`, 'Delete organization')) return
+    const ok = await remove.run(async () => {
+      await control(`instances/${instance.id}/orgs/${org.id}`, { method: 'DELETE' })
+      await instances.reload()
+      return `Organization ${org.name} deleted.`
+    })
+    if (ok) focusAfterRender(() => document.getElementById(`instance-${instance.id}`))
+  }
+
   return (
     <section>
       <ScreenTitle>Instances and orgs</ScreenTitle>
       <LoadState loaded={instances} what='the instances' />
-      {instances.data !== undefined && list.length === 0 && <p>No instances yet: create one below.</p>}
+      <OutcomeText outcome={remove.outcome} />
+      {instances.data !== undefined && list.length === 0 && <p>No instances yet: create one below (or PUT a snapshot, or start the emulator with <code>--seed</code>).</p>}
       <ul class='tree'>
         {list.map((instance) => (
           <li key={instance.id}>
-            <p><strong>{instance.name}</strong> <code class='muted'>{instance.id}</code></p>
+            <div class='row spread'>
+              <h2 id={`instance-${instance.id}`} tabIndex={-1} class='instance'>{instance.name} <code class='muted id'>{instance.id}</code></h2>
+              <Button variant='danger' busy={remove.busy} onClick={async () => await deleteInstance(instance)} aria-label={`Delete the instance ${instance.name}`}>Delete…</Button>
+            </div>
             {instance.orgs.length === 0
-              ? <p class='muted'>No organizations.</p>
+              ? <p class='muted'>No organizations: create one below.</p>
               : (
-                <ul aria-label={`Organizations of ${instance.name}`}>
+                <ul aria-label={`Organizations of ${instance.name}`} class='orgs'>
                   {instance.orgs.map((org) => (
-                    <li key={org.id}>
-                      <a href={href(['orgs', instance.id, org.id])}>{org.name}</a> <code class='muted'>{org.id}</code>
+                    <li key={org.id} class='org'>
+                      <span>
+                        <a href={href(['orgs', instance.id, org.id])}>{org.name}</a> <code class='muted id'>{org.id}</code>
+                        <span class='muted'> · {count(org.invites, 'invite')}, {count(org.members, 'member')}</span>
+                      </span>
+                      <Button variant='danger' busy={remove.busy} onClick={async () => await deleteOrg(instance, org)} aria-label={`Delete the organization ${org.name}`}>Delete…</Button>
                     </li>
                   ))}
                 </ul>
@@ -37,6 +70,7 @@ export function OrgsScreen (): JSX.Element {
         <CreateInstance onCreated={reloadInstances} />
         {list.length > 0 && <CreateOrg instances={list} onCreated={reloadInstances} />}
       </div>
+      {confirmDialog}
     </section>
   )
 }

@@ -1,20 +1,16 @@
 import type { JSX } from 'preact'
-import { useEffect } from 'preact/hooks'
 import type { Overview } from '../../schemas/overview.js'
 import type { Snapshot } from '../../schemas/snapshot.js'
 import { control } from '../api.js'
 import { Button, LoadState, OutcomeText, ScreenTitle, useAction, useConfirm, useLoad } from '../components.js'
 import { dateTime, duration, offset } from '../format.js'
+import { useEmulatorTime, useRefreshOn } from '../live.js'
 
-const REFRESH_MS = 5000
-
-/** What the emulator is and holds; reset, download and upload its whole state. */
+/** What the emulator is and holds, live; reset, download and upload its whole state. */
 export function OverviewScreen (): JSX.Element {
   const overview = useLoad(async () => await control<Overview>('overview'), 'overview')
-  useEffect(() => {
-    const timer = setInterval(() => { if (document.visibilityState === 'visible') overview.reload().catch(() => {}) }, REFRESH_MS)
-    return () => clearInterval(timer)
-  }, [overview.reload])
+  useRefreshOn(['data', 'faults', 'journal', 'clock'], overview.refresh)
+  const time = useEmulatorTime()
   const reset = useAction()
   const download = useAction()
   const upload = useAction()
@@ -62,9 +58,9 @@ export function OverviewScreen (): JSX.Element {
           <dl class='card facts'>
             <dt>Version</dt><dd>{data.version}</dd>
             <dt>Database</dt><dd>{data.database === ':memory:' ? 'in memory (kept until the emulator stops)' : <code>{data.database}</code>}</dd>
-            <dt>Up for</dt><dd>{duration(data.uptimeMs)} (since {dateTime(data.startedAt)})</dd>
-            <dt>Emulator clock</dt><dd>{dateTime(data.clock.now)}</dd>
-            <dt>Offset from real time</dt><dd>{offset(data.clock.offsetMs)}</dd>
+            <dt>Up for</dt><dd>{duration(time === undefined ? data.uptimeMs : time.now - time.offsetMs - Date.parse(data.startedAt))} (since {dateTime(data.startedAt)})</dd>
+            <dt>Emulator clock</dt><dd>{dateTime(new Date(time?.now ?? Date.parse(data.clock.now)).toISOString())}</dd>
+            <dt>Offset from real time</dt><dd>{offset(time?.offsetMs ?? data.clock.offsetMs)}</dd>
           </dl>
           <dl class='card counts' aria-label='Counts'>
             <div><dt>Instances</dt><dd>{data.counts.instances}</dd></div>

@@ -3,7 +3,7 @@ import { useState } from 'preact/hooks'
 import type { Static } from '@sinclair/typebox'
 import type { TokenRequest, TokenSchema } from '../../schemas/control.js'
 import { control } from '../api.js'
-import { Button, CopyButton, Field, OutcomeText, ScreenTitle, useAction, useLoad } from '../components.js'
+import { Button, CopyButton, Field, focusAfterRender, OutcomeText, ScreenTitle, useAction, useLoad } from '../components.js'
 import { dateTime } from '../format.js'
 import { listInstances } from '../instances.js'
 
@@ -30,10 +30,11 @@ export function TokensScreen (): JSX.Element {
     if (instanceId !== '') request.instanceId = instanceId
     const expiresIn = String(form.get('expiresIn') ?? '').trim()
     if (expiresIn !== '') request.expiresIn = Number(expiresIn)
-    setMinted(undefined)
-    await action.run(async () => {
+    // A refused mint leaves the token minted before on screen.
+    const ok = await action.run(async () => {
       setMinted(await control<MintedToken>('tokens', { method: 'POST', body: request }))
     })
+    if (ok) focusAfterRender(() => document.getElementById('minted-title'))
   }
   return (
     <section>
@@ -63,7 +64,7 @@ export function TokensScreen (): JSX.Element {
         </form>
         {minted !== undefined && (
           <section class='card stack' aria-labelledby='minted-title'>
-            <h2 id='minted-title'>Your token</h2>
+            <h2 id='minted-title' tabIndex={-1}>Your token</h2>
             <p><strong>Shown once:</strong> copy it now. Leaving this screen forgets it.</p>
             <Field label='Token'><textarea readOnly rows={4} value={minted.token} spellcheck={false} class='token' /></Field>
             <CopyButton text={minted.token} label='Copy token' />

@@ -28,12 +28,19 @@ describe('UI: faults and clock', () => {
     await client.postInvite(INSTANCE_ID, ORG_ID, { email: 'ann@example.com', role: 'view' })
     assert.deepEqual((await emulator.faults()).map((f) => [f.id, f.remaining]), [['f1', 0]])
 
-    await page.reload()
+    // Live: the count left follows the app's requests, without a reload.
     const row = page.getByRole('row').filter({ hasText: 'f1' })
-    await waitForText(row, '0 of 1')
+    await waitForText(row, '0 of 1 (used up)')
     await row.getByRole('button', { name: 'Remove fault f1' }).click()
     await waitForText(page.getByRole('status').filter({ hasText: 'removed' }), 'Fault f1 removed.')
     assert.deepEqual(await emulator.faults(), [])
+    // Its row is gone: the focus is on the list's heading, not lost to the page.
+    await page.waitForFunction('document.activeElement.textContent === "Faults"')
+    await waitForText(page.getByRole('main'), 'No faults')
+
+    // Added by someone else meanwhile: it shows too.
+    await emulator.addFault({ path: '/elsewhere', status: 500, times: 3 })
+    await waitForText(page.getByRole('row').filter({ hasText: 'f2' }), '3 of 3')
   })
 
   test('the server\'s message for a fault that means nothing; delay and a custom body; remove all', async (t) => {

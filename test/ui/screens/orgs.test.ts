@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
-import { assertAccessible, fetchJson, openUi, useBrowser, waitForText } from '../support.js'
+import { assertAccessible, fetchJson, INSTANCE_ID, openUi, ORG_ID, useBrowser, waitForText } from '../support.js'
 
 describe('UI: instances and orgs', () => {
   const browser = useBrowser()
@@ -50,5 +50,48 @@ describe('UI: instances and orgs', () => {
     await newInstance.getByLabel('Id').fill('aaaaaaaaaaaaaaaaaaaaaaaa')
     await newInstance.getByRole('button', { name: 'Create instance' }).click()
     assert.match(await waitForText(newInstance.getByRole('alert'), '409'), /^409 Conflict: /)
+  })
+
+  test('each org with its counts of invites and members, live; deleting an org or an instance asks first', async (t) => {
+    const { emulator, page, uiUrl } = await openUi(t, browser(), {
+      seed: {
+        instances: [
+          { id: INSTANCE_ID, name: 'Dev', orgs: [{ id: ORG_ID, name: 'Acme', invites: [{ email: 'ann@example.com', role: 'view' }], members: [{ email: 'owner@example.com', role: 'admin' }] }, { id: 'bbbbbbbbbbbbbbbbbbbbbbbb', name: 'Beta' }] },
+          { id: 'aaaaaaaaaaaaaaaaaaaaaaaa', name: 'Staging', orgs: [] }
+        ]
+      }
+    })
+    await page.goto(`${uiUrl}#/orgs`)
+    const acme = page.getByRole('list', { name: 'Organizations of Dev' }).getByRole('listitem').filter({ hasText: 'Acme' })
+    await waitForText(acme, '1 invite, 1 member')
+    const listed = await fetchJson(`${emulator.url}/_emulator/instances`)
+    assert.deepEqual(listed[0].orgs.map((o: { name: string, invites: number, members: number }) => [o.name, o.invites, o.members]), [['Acme', 1, 1], ['Beta', 0, 0]])
+
+    // An invite made elsewhere: the count follows without a reload.
+    const { token } = await emulator.mintToken({ scope: ['all.Instance'] })
+    await fetch(`${emulator.url}/instances/${INSTANCE_ID}/orgs/${ORG_ID}/invites`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: '{"email":"bob@example.com","role":"view"}' })
+    await waitForText(acme, '2 invites, 1 member')
+
+    await page.getByRole('button', { name: 'Delete the organization Acme' }).click()
+    const dialog = page.getByRole('dialog')
+    await waitForText(dialog, 'Delete the organization Acme? Its 2 pending invites and 1 member go with it')
+    await assertAccessible(page, 'instances and orgs, delete dialog')
+    await dialog.getByRole('button', { name: 'Cancel' }).click()
+    assert.equal((await fetchJson(`${emulator.url}/_emulator/instances`))[0].orgs.length, 2, 'cancel deletes nothing')
+    assert.equal(await page.evaluate('document.activeElement.getAttribute("aria-label")'), 'Delete the organization Acme')
+
+    await page.getByRole('button', { name: 'Delete the organization Acme' }).click()
+    await dialog.getByRole('button', { name: 'Delete organization' }).click()
+    await waitForText(page.getByRole('status').filter({ hasText: 'deleted' }), 'Organization Acme deleted.')
+    assert.deepEqual((await fetchJson(`${emulator.url}/_emulator/instances`))[0].orgs.map((o: { name: string }) => o.name), ['Beta'])
+    // The focus goes to its instance's heading.
+    await page.waitForFunction('document.activeElement.tagName === "H2" && document.activeElement.textContent.startsWith("Dev")')
+
+    await page.getByRole('button', { name: 'Delete the instance Staging' }).click()
+    await waitForText(dialog, 'Delete the instance Staging? Its 0 organizations and 0 pending invites go with it')
+    await dialog.getByRole('button', { name: 'Delete instance' }).click()
+    await waitForText(page.getByRole('status').filter({ hasText: 'deleted' }), 'Instance Staging deleted.')
+    assert.deepEqual((await fetchJson(`${emulator.url}/_emulator/instances`)).map((i: { name: string }) => i.name), ['Dev'])
+    await page.waitForFunction('document.activeElement.tagName === "H1"')
   })
 })

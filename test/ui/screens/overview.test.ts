@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { readFile } from 'node:fs/promises'
 import { describe, test } from 'node:test'
-import { assertAccessible, fetchJson, openUi, screenshotPath, seedWith, useBrowser, waitForText } from '../support.js'
+import { assertAccessible, fetchJson, INSTANCE_ID, openUi, ORG_ID, screenshotPath, seedWith, useBrowser, waitForText } from '../support.js'
 
 describe('UI: overview', () => {
   const browser = useBrowser()
@@ -26,6 +26,16 @@ describe('UI: overview', () => {
     await assertAccessible(page, 'overview')
     await page.setViewportSize({ width: 1100, height: 420 })
     await page.screenshot({ path: screenshotPath('ui-overview.png') })
+
+    // Live: counts follow what anyone does, without a reload.
+    const { token } = await emulator.mintToken({ scope: ['all.Instance'] })
+    await fetch(`${emulator.url}/instances/${INSTANCE_ID}/orgs/${ORG_ID}/invites`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: '{"email":"cy@example.com","role":"view"}' })
+    await emulator.addFault({ path: '/nope', status: 503 })
+    await waitForText(page.getByRole('main'), 'Invites3')
+    const after = await fetchJson(`${emulator.url}/_emulator/overview`)
+    await waitForText(page.getByRole('main'), `Outbox messages${after.counts.outbox}`)
+    await waitForText(page.getByRole('main'), `Journal entries${after.counts.requests}`)
+    await waitForText(page.getByRole('main'), 'Active faults1')
   })
 
   test('reset asks first, then the API answers the seed again', async (t) => {

@@ -40,14 +40,21 @@ describe('UI: tokens', () => {
     assert.equal(await page.getByRole('region', { name: 'Your token' }).count(), 0, 'shown once')
   })
 
-  test('the server\'s message when no scope is chosen', async (t) => {
+  test('the server\'s message when no scope is chosen; the token minted before stays on screen', async (t) => {
     const { emulator, page, uiUrl } = await openUi(t, browser())
     await page.goto(`${uiUrl}#/tokens`)
     const form = page.getByRole('form', { name: 'Mint a token' })
+    await form.getByRole('button', { name: 'Mint token' }).click()
+    const minted = page.getByRole('region', { name: 'Your token' })
+    const before = await minted.getByLabel('Token').inputValue()
+    // The new token's heading has the focus.
+    await page.waitForFunction('document.activeElement.textContent === "Your token"')
+
     await form.getByLabel('all.Instance', { exact: true }).uncheck()
     await form.getByRole('button', { name: 'Mint token' }).click()
     const expected = await fetchJson(`${emulator.url}/_emulator/tokens`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"scope":[]}' })
     assert.equal(await waitForText(form.getByRole('alert'), expected.message), `400 Validation: ${expected.message}`)
+    assert.equal(await minted.getByLabel('Token').inputValue(), before, 'a failed mint hides nothing')
     await assertAccessible(page, 'tokens')
   })
 })
