@@ -112,17 +112,29 @@ export function useLoad<T> (load: () => Promise<T>, key: string): Loaded<T> {
   const generation = useRef(0)
   const latestLoad = useRef(load)
   latestLoad.current = load
-  const run = useCallback(async (quiet: boolean) => {
+  // The newest load: an older one that ends after a newer began waits for it, so whoever
+  // awaits a reload sees data at least as new as when it asked.
+  const newest = useRef<Promise<void>>(Promise.resolve())
+  const run = useCallback(async (quiet: boolean): Promise<void> => {
     const mine = ++generation.current
     const kept = (previous: typeof state): T | undefined => previous.key === key ? previous.data : undefined
     if (!quiet) setState((previous) => ({ key, data: kept(previous), loading: true }))
-    try {
-      const data = await latestLoad.current()
-      if (mine === generation.current) setState({ key, data, loading: false })
-    } catch (error) {
-      if (mine !== generation.current) return
-      if (quiet && error instanceof ApiError && error.status === 0) return
-      setState((previous) => ({ key, data: kept(previous), error: describeError(error), loading: false }))
+    const attempt = (async () => {
+      try {
+        const data = await latestLoad.current()
+        if (mine === generation.current) setState({ key, data, loading: false })
+      } catch (error) {
+        if (mine !== generation.current) return
+        if (quiet && error instanceof ApiError && error.status === 0) return
+        setState((previous) => ({ key, data: kept(previous), error: describeError(error), loading: false }))
+      }
+    })()
+    newest.current = attempt
+    await attempt
+    while (mine !== generation.current && newest.current !== attempt) {
+      const later = newest.current
+      await later
+      if (newest.current === later) break
     }
     // `load` changes every render (the latest is used); `key` says when what it loads changes.
   }, [key])

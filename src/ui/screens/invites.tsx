@@ -105,7 +105,8 @@ export function InvitesScreen ({ instanceId, orgId, query }: { instanceId: strin
       return `Invite to ${invite.email} deleted.`
     })
     // The row is gone: the focus goes to the one that took its place (or the one before).
-    if (ok) focusAfterRender(() => rowButton(index), () => rowButton(index - 1))
+    const next = items[index + 1] ?? items[index - 1]
+    if (ok) focusAfterRender(() => next === undefined ? null : document.getElementById(`invite-${next.id}`), () => rowButton(index), () => rowButton(index - 1))
   }
 
   return (

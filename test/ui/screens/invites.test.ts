@@ -140,10 +140,14 @@ describe('UI: invites of an org', () => {
     await page.waitForFunction('document.activeElement.textContent === "cy@example.com"')
     assert.equal(await page.evaluate('document.activeElement.tagName'), 'BUTTON')
 
-    // Deleted meanwhile by someone else: the API's 404 is what the page says.
+    // Deleted by someone else just before the page's resend arrives: the API's 404 is what the page says.
     const [ann] = (await client.listInvites(INSTANCE_ID, ORG_ID)).items
     const { token } = await emulator.mintToken({ scope: ['all.Instance'] })
-    await fetch(`${emulator.url}/instances/${INSTANCE_ID}/orgs/${ORG_ID}/invites/${ann!.id}`, { method: 'DELETE', headers: { authorization: `Bearer ${token}` } })
+    const annPath = `/instances/${INSTANCE_ID}/orgs/${ORG_ID}/invites/${ann!.id}`
+    await page.route(`**${annPath}`, async (route) => {
+      await fetch(`${emulator.url}${annPath}`, { method: 'DELETE', headers: { authorization: `Bearer ${token}` } })
+      await route.continue()
+    })
     await page.getByRole('button', { name: 'Resend the invite to ann@example.com' }).click()
     await waitForText(page.getByRole('alert').filter({ hasText: '404' }), '404 NotFound: Invite was not found')
   })
