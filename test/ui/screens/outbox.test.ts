@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
-import { assertAccessible, INSTANCE_ID, losantClient, openUi, ORG_ID, seedWith, useBrowser, waitForText } from '../support.js'
+import { assertAccessible, INSTANCE_ID, losantClient, openUi, ORG_ID, screenshotPath, seedWith, useBrowser, waitForText } from '../support.js'
 
 describe('UI: outbox', () => {
   const browser = useBrowser()
@@ -99,6 +99,8 @@ describe('UI: outbox', () => {
     const lookup = await fetch(`${emulator.url}/invites?email=ann@example.com&token=${older!.token}`)
     assert.equal(lookup.status, 404)
     await assertAccessible(page, 'outbox, a stale e-mail')
+    await page.setViewportSize({ width: 1100, height: 900 })
+    await page.screenshot({ path: screenshotPath('ui-outbox.png') })
 
     // The newer e-mail's accept link, copied, works against the emulator: it opens the invitee's page, which accepts.
     await page.context().grantPermissions(['clipboard-read', 'clipboard-write'])
