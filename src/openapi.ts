@@ -6,9 +6,9 @@ import swaggerUi from '@fastify/swagger-ui'
 import type { TSchema } from '@sinclair/typebox'
 import { ACTION_SCOPES } from './auth/scopes.js'
 import type { RoutePolicy } from './pipeline.js'
-import { ClockSchema, ClockSetSchema, HealthSchema, OrgSchema, OutboxMessageSchema, TokenRequestSchema, TokenSchema } from './schemas/control.js'
+import { ChangesSchema, ClockSchema, ClockSetSchema, HealthSchema, InvitePageSchema, OrgSchema, OutboxMessageSchema, TokenRequestSchema, TokenSchema } from './schemas/control.js'
 import { ErrorSchema } from './schemas/error.js'
-import { FaultSchema, FaultSpecSchema, JournalEntrySchema, RemovedSchema } from './schemas/harness.js'
+import { FaultSchema, FaultSpecSchema, JournalEntrySchema, JournalSettingsSchema, RemovedSchema } from './schemas/harness.js'
 import { OrgInviteSchema } from './schemas/orgInvite.js'
 import { OrgInviteCollectionSchema } from './schemas/orgInviteCollection.js'
 import { OrgInvitePostSchema } from './schemas/orgInvitePost.js'
@@ -54,6 +54,9 @@ const NAMED_SCHEMAS: Record<string, TSchema> = {
   Clock: ClockSchema,
   ClockSet: ClockSetSchema,
   JournalEntry: JournalEntrySchema,
+  JournalSettings: JournalSettingsSchema,
+  Changes: ChangesSchema,
+  InvitePage: InvitePageSchema,
   FaultSpec: FaultSpecSchema,
   Fault: FaultSchema,
   Removed: RemovedSchema
