@@ -167,7 +167,8 @@ describe('the server process', () => {
     // As from source, but for where it listens.
     const expected = { ...(await fromSource.inject({ method: 'GET', url: '/_emulator/openapi.json' })).json(), servers: [{ url: running.url, description: 'the address it listens on' }] }
     assert.deepEqual((await call(`${running.url}/_emulator/openapi.json`, 'GET')).body, expected)
-    assert.deepEqual((await call(`${running.url}/_emulator/docs/json`, 'GET')).body, expected)
+    // The docs page's copy lists first where the page was opened from (README, the control plane).
+    assert.deepEqual((await call(`${running.url}/_emulator/docs/json`, 'GET')).body, { ...expected, servers: [{ url: '../..', description: 'where this page was opened from (through any path prefix)' }, ...expected.servers] })
 
     const page = await fetch(`${running.url}/_emulator/docs/`)
     assert.equal(page.status, 200)

@@ -152,6 +152,18 @@ describe('harness: the web UI\'s own requests never disturb it', () => {
     assert.deepEqual((await emulator.faults()).map((f) => f.remaining), [1])
   })
 
+  test('a page on another origin cannot send the mark: no preflight grants its header', async (t) => {
+    const { emulator } = await start(t)
+    for (const path of [`/instances/${I}/orgs/${O1}/invites`, '/invites', '/_emulator/faults']) {
+      const preflight = await fetch(`${emulator.url}${path}`, {
+        method: 'OPTIONS',
+        headers: { origin: 'http://elsewhere.example', 'access-control-request-method': 'GET', 'access-control-request-headers': 'x-emulator-client' }
+      })
+      const allowed = (preflight.headers.get('access-control-allow-headers') ?? '').toLowerCase().split(/\s*,\s*/)
+      assert.equal(allowed.includes('x-emulator-client'), false, `${path}: ${allowed.join(', ')}`)
+    }
+  })
+
   test('with recordUi the UI\'s requests are journaled, marked client "ui"; they still use no fault', async (t) => {
     const { emulator, client, token } = await start(t)
     const settings = `${emulator.url}/_emulator/requests/settings`

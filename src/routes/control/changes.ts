@@ -55,8 +55,13 @@ const changeRoutes: FastifyPluginAsyncTypebox = async (app) => {
     const event = eventOf(changes)
     for (const write of streams.values()) write(event)
   }
-  // An open stream would keep the server from closing: they end first.
+  // An open stream would keep the server from closing: they end first, and no version is
+  // read again (the store closes next).
+  let closing = false
   app.addHook('preClose', async () => {
+    closing = true
+    clearInterval(checker)
+    checker = undefined
     for (const stream of streams.keys()) stream.end()
   })
 
@@ -82,7 +87,7 @@ const changeRoutes: FastifyPluginAsyncTypebox = async (app) => {
     write(`retry: 1000\n\n${eventOf(changes)}`)
     if (streams.size === 0) lastKey = keyOf(changes)
     streams.set(stream, write)
-    checker ??= setInterval(check, CHECK_MS)
+    if (!closing) checker ??= setInterval(check, CHECK_MS)
     const keepAlive = setInterval(() => write(': keep-alive\n\n'), KEEP_ALIVE_MS)
     stream.once('close', () => {
       clearInterval(keepAlive)

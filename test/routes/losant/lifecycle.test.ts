@@ -65,7 +65,7 @@ describe('invite lifecycle through losant-rest', () => {
     const inviteId = created.items[0].id
     const [message] = await f.emulator.outbox({ email: 'ANN@example.com' })
     assert.deepEqual({ ...message, token: typeof message!.token, id: typeof message!.id, sentAt: typeof message!.sentAt },
-      { id: 'string', to: 'ann@example.com', instanceId: I, orgId: O, inviteId, token: 'string', sentAt: 'string' })
+      { id: 'string', to: 'ann@example.com', instanceId: I, orgId: O, orgName: 'Acme', inviteId, role: 'edit', token: 'string', sentAt: 'string', state: 'pending' })
     assert.equal(message!.sentAt, created.items[0].inviteDate)
 
     const info = await f.lookUp('ann@example.com', message!.token)
