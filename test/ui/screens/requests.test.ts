@@ -209,4 +209,20 @@ describe('UI: request journal', () => {
     assert.equal(await row.count(), 0, 'hidden again')
     assert.deepEqual(await (await fetch(`${emulator.url}/_emulator/requests/settings`)).json(), { recordUi: false })
   })
+
+  test('an entry too long for its boxes: they scroll, and the keyboard reaches them (axe)', async (t) => {
+    const { emulator, page, uiUrl } = await openUi(t, browser(), { seed: seedWith() })
+    const headers: Record<string, string> = {}
+    for (let i = 0; i < 60; i++) headers[`x-header-${i}`] = `value ${i}`
+    await fetch(`${emulator.url}${INVITES}`, { headers })
+    await page.goto(`${uiUrl}#/requests`)
+    await page.getByRole('button', { name: `GET ${INVITES}` }).click()
+    const box = page.getByRole('group', { name: 'Headers' })
+    await waitForText(box, 'x-header-59')
+    assert.equal(await box.evaluate((element: { scrollHeight: number, clientHeight: number }) => element.scrollHeight > element.clientHeight), true, 'it scrolls')
+    await box.focus()
+    await page.keyboard.press('End')
+    await page.waitForFunction('document.activeElement.scrollTop > 0')
+    await assertAccessible(page, 'requests, a long entry')
+  })
 })
