@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 import type { Page } from 'playwright-core'
-import { assertAccessible, INSTANCE_ID, openUi, ORG_ID, seedWith, sidewaysOverflow, useBrowser, waitForText } from './support.js'
+import { assertAccessible, INSTANCE_ID, openUi, ORG_ID, seedWith, sidewaysOverflow, useBrowser, waitForText, waitUntil } from './support.js'
 
 /** The focused element: its accessible text, and whether a focus ring shows (an outline of 2 px or more). */
 async function focused (page: Page): Promise<{ text: string, tag: string, ring: boolean }> {
@@ -34,7 +34,7 @@ describe('UI: navigation, keyboard and focus', () => {
       assert.equal((await focused(page)).ring, true, `focus ring on ${link}`)
       await page.keyboard.press('Enter')
       await page.getByRole('heading', { level: 1, name: title }).waitFor()
-      await page.waitForFunction('document.activeElement?.tagName === \'H1\'')
+      await waitUntil(page, 'document.activeElement?.tagName === \'H1\'')
       assert.equal(await page.getByRole('link', { name: link }).getAttribute('aria-current'), 'page')
     }
     // Buttons and fields show it too.
@@ -102,7 +102,7 @@ describe('UI: at a phone\'s width (390 px)', () => {
       await page.goto(`${uiUrl}${hash}`)
       await page.getByRole('heading', { level: 1, name: title }).waitFor()
       await page.getByRole('link', { name: /^Clock moved/ }).waitFor()
-      await page.waitForFunction('!document.querySelector("main").textContent.includes("Loading ")')
+      await waitUntil(page, '!document.querySelector("main").textContent.includes("Loading ")')
       await open?.()
       const { overflow, widest } = await sidewaysOverflow(page)
       assert.equal(overflow, 0, `${title} scrolls sideways by ${overflow} px: ${widest.join('; ')}`)

@@ -119,6 +119,20 @@ export async function waitForText (locator: Locator, text: string | RegExp, time
   }
 }
 
+/**
+ * Waits until `expression` is true in the page, evaluated from here every 50 ms
+ * (page.waitForFunction polls inside the page with eval, which the UI's
+ * Content-Security-Policy refuses).
+ */
+export async function waitUntil (page: Page, expression: string, timeout = 10_000): Promise<void> {
+  const deadline = Date.now() + timeout
+  for (;;) {
+    if (await page.evaluate(expression).catch(() => false) === true) return
+    if (Date.now() > deadline) throw new Error(`waited ${timeout} ms for ${expression}`)
+    await new Promise((resolve) => setTimeout(resolve, 50))
+  }
+}
+
 /** Waits until the locator's text is no longer `before` (a clock that ticks); answers the new text. */
 export async function waitForTextChange (locator: Locator, before: string, timeout = 10_000): Promise<string> {
   const deadline = Date.now() + timeout

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
-import { assertAccessible, fetchJson, INSTANCE_ID, losantClient, openUi, ORG_ID, seedWith, useBrowser, waitForText } from '../support.js'
+import { assertAccessible, fetchJson, INSTANCE_ID, losantClient, openUi, ORG_ID, seedWith, useBrowser, waitForText, waitUntil } from '../support.js'
 
 const DAY = 24 * 3600 * 1000
 
@@ -35,7 +35,7 @@ describe('UI: faults and clock', () => {
     await waitForText(page.getByRole('status').filter({ hasText: 'removed' }), 'Fault f1 removed.')
     assert.deepEqual(await emulator.faults(), [])
     // Its row is gone: the focus is on the list's heading, not lost to the page.
-    await page.waitForFunction('document.activeElement.textContent === "Faults"')
+    await waitUntil(page, 'document.activeElement.textContent === "Faults"')
     await waitForText(page.getByRole('main'), 'No faults')
 
     // Added by someone else meanwhile: it shows too.

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 import type { Page } from 'playwright-core'
-import { assertAccessible, INSTANCE_ID, losantClient, openUi, ORG_ID, screenshotPath, seedWith, useBrowser, waitForText } from '../support.js'
+import { assertAccessible, INSTANCE_ID, losantClient, openUi, ORG_ID, screenshotPath, seedWith, useBrowser, waitForText, waitUntil } from '../support.js'
 
 /** The emails in the table, top to bottom. */
 async function shownEmails (page: Page): Promise<string[]> {
@@ -137,7 +137,7 @@ describe('UI: invites of an org', () => {
     assert.deepEqual((await client.listInvites(INSTANCE_ID, ORG_ID, { sortField: 'email', sortDirection: 'asc' })).items.map((i) => i.email), ['ann@example.com', 'cy@example.com'])
     await waitForText(page.getByRole('table'), '2 invites')
     // The row that took its place has the focus, not the page's body.
-    await page.waitForFunction('document.activeElement.textContent === "cy@example.com"')
+    await waitUntil(page, 'document.activeElement.textContent === "cy@example.com"')
     assert.equal(await page.evaluate('document.activeElement.tagName'), 'BUTTON')
 
     // Deleted by someone else just before the page's resend arrives: the API's 404 is what the page says.

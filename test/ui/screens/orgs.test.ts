@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
-import { assertAccessible, fetchJson, INSTANCE_ID, openUi, ORG_ID, useBrowser, waitForText } from '../support.js'
+import { assertAccessible, fetchJson, INSTANCE_ID, openUi, ORG_ID, useBrowser, waitForText, waitUntil } from '../support.js'
 
 describe('UI: instances and orgs', () => {
   const browser = useBrowser()
@@ -85,13 +85,13 @@ describe('UI: instances and orgs', () => {
     await waitForText(page.getByRole('status').filter({ hasText: 'deleted' }), 'Organization Acme deleted.')
     assert.deepEqual((await fetchJson(`${emulator.url}/_emulator/instances`))[0].orgs.map((o: { name: string }) => o.name), ['Beta'])
     // The focus goes to its instance's heading.
-    await page.waitForFunction('document.activeElement.tagName === "H2" && document.activeElement.textContent.startsWith("Dev")')
+    await waitUntil(page, 'document.activeElement.tagName === "H2" && document.activeElement.textContent.startsWith("Dev")')
 
     await page.getByRole('button', { name: 'Delete the instance Staging' }).click()
     await waitForText(dialog, 'Delete the instance Staging? Its 0 organizations and 0 pending invites go with it')
     await dialog.getByRole('button', { name: 'Delete instance' }).click()
     await waitForText(page.getByRole('status').filter({ hasText: 'deleted' }), 'Instance Staging deleted.')
     assert.deepEqual((await fetchJson(`${emulator.url}/_emulator/instances`)).map((i: { name: string }) => i.name), ['Dev'])
-    await page.waitForFunction('document.activeElement.tagName === "H1"')
+    await waitUntil(page, 'document.activeElement.tagName === "H1"')
   })
 })

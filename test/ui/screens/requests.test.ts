@@ -3,7 +3,7 @@ import { execFile } from 'node:child_process'
 import { describe, test } from 'node:test'
 import { promisify } from 'node:util'
 import type { Page } from 'playwright-core'
-import { assertAccessible, INSTANCE_ID, losantClient, openUi, ORG_ID, seedWith, useBrowser, waitForText } from '../support.js'
+import { assertAccessible, INSTANCE_ID, losantClient, openUi, ORG_ID, seedWith, useBrowser, waitForText, waitUntil } from '../support.js'
 
 /**
  * Runs a copied command as a user would paste it, in sh (curl, from the system: CI installs
@@ -222,7 +222,7 @@ describe('UI: request journal', () => {
     assert.equal(await box.evaluate((element: { scrollHeight: number, clientHeight: number }) => element.scrollHeight > element.clientHeight), true, 'it scrolls')
     await box.focus()
     await page.keyboard.press('End')
-    await page.waitForFunction('document.activeElement.scrollTop > 0')
+    await waitUntil(page, 'document.activeElement.scrollTop > 0')
     await assertAccessible(page, 'requests, a long entry')
   })
 })

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 import losant from 'losant-rest'
-import { assertAccessible, fetchJson, INSTANCE_ID, openUi, ORG_ID, seedWith, useBrowser, waitForText } from '../support.js'
+import { assertAccessible, fetchJson, INSTANCE_ID, openUi, ORG_ID, seedWith, useBrowser, waitForText, waitUntil } from '../support.js'
 
 describe('UI: tokens', () => {
   const browser = useBrowser()
@@ -48,7 +48,7 @@ describe('UI: tokens', () => {
     const minted = page.getByRole('region', { name: 'Your token' })
     const before = await minted.getByLabel('Token').inputValue()
     // The new token's heading has the focus.
-    await page.waitForFunction('document.activeElement.textContent === "Your token"')
+    await waitUntil(page, 'document.activeElement.textContent === "Your token"')
 
     await form.getByLabel('all.Instance', { exact: true }).uncheck()
     await form.getByRole('button', { name: 'Mint token' }).click()
