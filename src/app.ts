@@ -7,7 +7,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import { TokenService } from './auth/tokens.js'
 import { Clock } from './clock.js'
 import { Emulator } from './emulator.js'
-import { errors, LosantError } from './errors.js'
+import { errors, LosantError, storageProblemReason } from './errors.js'
 import { installHarness } from './harness/index.js'
 import type { ListingsOptions } from './listings/index.js'
 import { installRequestChecks } from './pipeline.js'
@@ -106,6 +106,10 @@ export async function buildApp (options: AppOptions = {}): Promise<FastifyInstan
   const clock = options.clock ?? new Clock()
   const store = new SqliteInviteStore(options.db ?? ':memory:')
   app.addHook('onClose', async () => store.close())
+  store.onFileLost((failure) => {
+    app.log.error({ database: store.location, storage: failure.kind }, `${storageProblemReason(failure)}; nothing written from now on ` +
+      'would survive a restart, which starts on whatever file is then at that path (GET /_emulator/snapshot still answers the data the emulator held)')
+  })
   const tokens = new TokenService(store.signingKey(), clock, store.staticTokens())
   const emulator = new Emulator({
     store,
@@ -242,7 +246,8 @@ function installErrorHandling (app: FastifyInstance, methods: MethodTable, bodyL
     } else if (error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500) {
       losant = errors.ofStatus(error.statusCode, error.message)
     } else if ((failure = app.emulator.store.recordFailure(error)) !== undefined) {
-      request.log.error({ err: error, method: request.method, url: redactUrl(request.url), storage: failure.kind }, 'storage failure')
+      // A database file gone is logged once, when found (buildApp), not with every write refused.
+      if (failure.kind !== 'moved') request.log.error({ err: error, method: request.method, url: redactUrl(request.url), storage: failure.kind }, 'storage failure')
       losant = errors.storageFailure(failure)
     } else {
       request.log.error({ err: error, method: request.method, url: redactUrl(request.url) }, 'unhandled error')

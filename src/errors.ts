@@ -23,10 +23,21 @@ export class LosantError extends Error {
   }
 }
 
-const STORAGE_FAILURES: Record<Exclude<StorageFailure['kind'], 'full'>, (database: string) => string> = {
+const STORAGE_FAILURES: Record<'readonly' | 'io' | 'damaged', (database: string) => string> = {
   readonly: (database) => `The database ${database} is read-only (its file or file system refuses writes): the change was not saved`,
   io: (database) => `The disk holding the database ${database} reported an I/O error: the request was not completed`,
   damaged: (database) => `The database ${database} is damaged (SQLite reports it corrupt)`
+}
+
+function fileMoved ({ file, change }: { file: string, change: 'deleted' | 'replaced' }): string {
+  return `The database file ${file} was ${change === 'deleted' ? 'deleted' : 'replaced by another file'} while the emulator was running`
+}
+
+/** Why writes fail now, as health says it (`reason`, with status `degraded`). */
+export function storageProblemReason (failure: StorageFailure): string {
+  if (failure.kind === 'full') return `The disk holding the database ${failure.database} is full: writes fail until space is freed`
+  if (failure.kind === 'moved') return `${fileMoved(failure)}: writes are refused until the emulator restarts`
+  return STORAGE_FAILURES[failure.kind](failure.database)
 }
 
 export const errors = {
@@ -62,9 +73,14 @@ export const errors = {
   insufficientStorage: (database: string) => new LosantError(507, 'InsufficientStorage',
     `The disk holding the database ${database} is full: the change was not saved. Writes work again once space is freed, without a restart`),
   /** Storage that failed otherwise: the message names the cause, never only "unexpected". */
-  storageFailure: (failure: StorageFailure) => failure.kind === 'full'
-    ? errors.insufficientStorage(failure.database)
-    : new LosantError(500, 'InternalError', STORAGE_FAILURES[failure.kind](failure.database)),
+  storageFailure: (failure: StorageFailure): LosantError => {
+    if (failure.kind === 'full') return errors.insufficientStorage(failure.database)
+    if (failure.kind === 'moved') {
+      return new LosantError(500, 'InternalError', `${fileMoved(failure)}: the change was not saved. ` +
+        'Writes are refused until the emulator restarts; GET /_emulator/snapshot still answers the data it held')
+    }
+    return new LosantError(500, 'InternalError', STORAGE_FAILURES[failure.kind](failure.database))
+  },
   /** A fault injected through `/_emulator/faults`: the type is the status's name (`ServiceUnavailable`). */
   injected: (status: number) => new LosantError(status, typeOf(status), `Injected fault: ${status} ${STATUS_CODES[status] ?? 'Error'}`),
   /** Any other client error (a library's): the type is the status's name, as for every error here. */

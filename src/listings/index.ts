@@ -2,7 +2,7 @@ import { errors } from '../errors.js'
 import { requireOrg } from '../routes/losant/lookup.js'
 import type { CollectionParts } from '../routes/losant/present.js'
 import type { FilterField, SortDirection, SortField } from '../schemas/orgInviteCollection.js'
-import type { InviteListQuery, InviteRecord, InviteStore, StoreChange } from '../store/types.js'
+import type { ChangeVersions, InviteListQuery, InviteRecord, InviteStore, StoreChange } from '../store/types.js'
 import { AnswerCache } from './answer-cache.js'
 import { compileGlob, GlobTooComplexError } from './glob.js'
 import { compileSerializers, freshInviteJson, InviteJsonCache, serializeCollection, type CollectionSerializers, type InviteJson } from './invite-json.js'
@@ -40,11 +40,19 @@ export interface ListingsOptions {
  *
  * What invalidates: the store announces every committed change (StoreChange) to
  * `changed()`, one path for every write, whoever makes it (the Losant routes, the control
- * plane, a restore, a reset). Every answer first checks the store's data version against
- * the one it was last told of: a write the store did not announce drops everything, so a
- * missed announcement costs speed, never a stale answer. That version counts the writes of
- * this process's connection only, which is all of them: the store holds its database file
- * for one owner. The clock announces nothing: every kept answer and run carries the
+ * plane, a restore, a reset). The safety net behind it is the store's data version, which
+ * moves with every write, announced or not: the seam keeps the version it has accounted
+ * for, and
+ * - every answer first compares the store's current version with it (a write nobody
+ *   announced since: everything is dropped), and
+ * - every announced change comes with the version just before the write began: when that
+ *   is not the one accounted for, a write in between went unannounced, and everything is
+ *   dropped before the change is applied. Only then does the version after the change
+ *   become the one accounted for, so no later write, announced or not, can absorb a
+ *   missed one.
+ * A missed announcement costs speed, never a stale answer. That version counts the writes
+ * of this process's connection only, which is all of them: the store holds its database
+ * file for one owner. The clock announces nothing: every kept answer and run carries the
  * window of time in which no invite's `hasExpired` differs, and is checked against it.
  */
 export class Listings {
@@ -53,7 +61,7 @@ export class Listings {
   readonly #orgRecords: OrgRecordsCache | undefined
   readonly #inviteJson: InviteJson
   #serializers: CollectionSerializers | undefined
-  /** The store's data version after the last change it announced. */
+  /** The store's data version every kept answer and record accounts for. */
   #seenVersion: number
 
   constructor (store: InviteStore, options: ListingsOptions = {}) {
@@ -62,7 +70,7 @@ export class Listings {
     this.#orgRecords = options.orgRecords === false ? undefined : new OrgRecordsCache()
     this.#inviteJson = options.inviteJson === false ? freshInviteJson : new InviteJsonCache()
     this.#seenVersion = store.dataVersion()
-    store.onChange((change) => this.changed(change))
+    store.onChange((change, versions) => this.changed(change, versions))
   }
 
   /**
@@ -124,13 +132,14 @@ export class Listings {
     return records
   }
 
-  /** What a committed write changed (the store calls this for every one). */
-  changed (change: StoreChange): void {
+  /** What a committed write changed, and the data versions around it (the store calls this for every one). */
+  changed (change: StoreChange, versions: ChangeVersions): void {
     this.#answers?.clear()
     const { invites } = change
-    if (invites === 'any') this.#forgetAll()
+    // A write the store did not announce came before this one: nothing kept can be trusted.
+    if (invites === 'any' || versions.before !== this.#seenVersion) this.#forgetAll()
     else if (invites !== 'none') this.#orgRecords?.changed(invites.instanceId, invites.orgId, invites.written)
-    this.#seenVersion = this.#store.dataVersion()
+    this.#seenVersion = versions.after
   }
 
   #forgetAll (): void {

@@ -1,12 +1,13 @@
-import type { StorageFailure } from './types.js'
+import { StoreFileLostError, type StorageFailure } from './types.js'
 
 /**
- * What an error SQLite raised means for the people using the emulator, or undefined when
- * it is no storage failure (a constraint, a bug). better-sqlite3 gives SQLite's extended
- * result code as `code` (`SQLITE_FULL`, `SQLITE_IOERR_WRITE`, …).
+ * What an error the store raised means for the people using the emulator, or undefined
+ * when it is no storage failure (a constraint, a bug). better-sqlite3 gives SQLite's
+ * extended result code as `code` (`SQLITE_FULL`, `SQLITE_IOERR_WRITE`, …).
  * @see https://www.sqlite.org/rescode.html
  */
 export function storageFailureKind (error: unknown): StorageFailure['kind'] | undefined {
+  if (error instanceof StoreFileLostError) return 'moved'
   const code = (error as { code?: unknown } | null)?.code
   if (typeof code !== 'string' || !code.startsWith('SQLITE_')) return undefined
   if (code === 'SQLITE_FULL') return 'full'

@@ -1,11 +1,16 @@
 import { randomBytes } from 'node:crypto'
-import type Database from 'better-sqlite3'
+import { statfsSync, statSync } from 'node:fs'
+import { dirname, resolve } from 'node:path'
+import Database from 'better-sqlite3'
 import type { TokenGrant } from '../auth/tokens.js'
 import type { CompiledGlob } from '../listings/glob.js'
 import { storageFailureKind } from './failures.js'
+import { DatabaseFileCheck } from './file-check.js'
 import { openDatabase } from './open.js'
 import {
+  type ChangeVersions,
   StoreConflictError,
+  StoreFileLostError,
   type StorageFailure,
   StoreMissingOrgError,
   type InstanceRecord,
@@ -66,6 +71,22 @@ function toOutboxListing (row: OutboxRow): OutboxListing {
   return listing
 }
 
+/**
+ * Free space on the database's disk below which every commit is followed by a TRUNCATE
+ * checkpoint: the -wal file (up to about 4 MiB in normal running, open.ts) never holds
+ * changes the database file could not take once the disk is full, and gives its space
+ * back after each write.
+ */
+const LOW_DISK_BYTES = 16 * 1024 * 1024
+/** How often free space is looked at while there is plenty of it (a statfs, a few µs). */
+const DISK_CHECK_MS = 100
+
+/** A change waiting for its transaction to commit, with the data versions around it. */
+interface PendingChange {
+  change: StoreChange
+  versions: ChangeVersions
+}
+
 /** How a filtered listing is narrowed by an index before the glob checks each candidate. */
 type Narrowing = 'none' | 'exact' | 'prefix' | 'suffix'
 
@@ -75,6 +96,8 @@ type Narrowing = 'none' | 'exact' | 'prefix' | 'suffix'
  * not match are never turned into JavaScript values.
  */
 const GLOB_FUNCTION = 'invite_glob'
+
+const { SqliteError } = Database
 
 export function reverseString (value: string): string {
   return Array.from(value).reverse().join('')
@@ -167,9 +190,19 @@ export class SqliteInviteStore implements InviteStore {
   #version = 0
   /** total_changes() when a write last failed for lack of space; undefined once a write succeeded since. */
   #fullAtChanges: number | undefined
-  readonly #listeners: Array<(change: StoreChange) => void> = []
+  readonly #listeners: Array<(change: StoreChange, versions: ChangeVersions) => void> = []
   /** Changes made in the open transaction, announced once it commits. */
-  #pending: StoreChange[] = []
+  #pending: PendingChange[] = []
+  /** A file database's files, checked before every commit; undefined for ':memory:'. */
+  readonly #fileCheck: DatabaseFileCheck | undefined
+  readonly #fileLostListeners: Array<(failure: StorageFailure) => void> = []
+  /** The folder whose file system holds the database (for its free space). */
+  readonly #folder: string | undefined
+  /** When free space was last looked at (performance.now()), and whether it was low. */
+  #diskCheckedAt = -Infinity
+  #lowDisk = false
+  /** The most -wal bytes one transaction took, measured while the disk is low (a guess before). */
+  #largestWrite = 64 * 1024
 
   /** Throws DatabaseOpenError (one line naming the file and the reason) when the file cannot be used. */
   constructor (path: string) {
@@ -177,6 +210,10 @@ export class SqliteInviteStore implements InviteStore {
     const opened = openDatabase(path)
     this.#db = opened.db
     this.isNew = opened.isNew
+    if (path !== ':memory:' && path !== '') {
+      this.#fileCheck = new DatabaseFileCheck(path)
+      this.#folder = dirname(resolve(path))
+    }
     const db = this.#db
     this.#statements = {
       getInstance: db.prepare<[string], InstanceRecord>('SELECT id, name FROM instances WHERE id = ?'),
@@ -265,17 +302,157 @@ export class SqliteInviteStore implements InviteStore {
     return this.#statements.totalChanges.get() as number
   }
 
-  onChange (listener: (change: StoreChange) => void): void {
+  onChange (listener: (change: StoreChange, versions: ChangeVersions) => void): void {
     this.#listeners.push(listener)
   }
 
-  /** Tells the listeners of a change: now, or when the transaction it belongs to commits. */
-  #announce (change: StoreChange): void {
-    if (this.#db.inTransaction) {
-      this.#pending.push(change)
-      return
+  /**
+   * Records a change for its listeners, told once its transaction commits (every write
+   * runs in one: #write), with the data version `before` it (read before its statement
+   * ran) and after it. A listener that did not last see `before` missed a write.
+   */
+  #announce (change: StoreChange, before: number): void {
+    this.#pending.push({ change, versions: { before, after: this.dataVersion() } })
+  }
+
+  /**
+   * Runs `write` in a transaction of its own, or in the one open now (it then commits with
+   * it). Where every write of the store commits (#commit). `frees`: a write that only
+   * removes data (deletes, a reset), which a nearly full disk still takes (#keepRoom).
+   */
+  #write<T> (write: (before: number) => T, kind: 'adds' | 'frees' = 'adds'): T {
+    if (this.#db.inTransaction) return write(this.dataVersion())
+    return this.#commit(() => write(this.dataVersion()), kind)
+  }
+
+  /**
+   * Runs `fn` in one transaction and commits it, or rolls it back and throws:
+   * - Before COMMIT, the database file is checked: deleted or replaced, the transaction
+   *   rolls back and StoreFileLostError is thrown, so no write is acknowledged that a
+   *   restart would lose (the file is gone for good: later writes are refused at once).
+   * - A full disk (SQLITE_FULL): the -wal file is checkpointed into the database file and
+   *   truncated, which gives back its space, and the transaction runs once more. Only if
+   *   it fails again for lack of space does the error reach the client (507).
+   */
+  #commit<T> (fn: () => T, kind: 'adds' | 'frees'): T {
+    if (kind === 'adds' && this.#lowDisk) this.#keepRoom()
+    try {
+      return this.#commitOnce(fn)
+    } catch (error) {
+      if (storageFailureKind(error) !== 'full') throw error
+      this.#checkpoint()
+      try {
+        return this.#commitOnce(fn)
+      } catch (again) {
+        // What the failed attempt wrote into the -wal file is of no use: its space goes back to the disk.
+        if (storageFailureKind(again) === 'full') this.#checkpoint()
+        throw again
+      }
     }
-    for (const listener of this.#listeners) listener(change)
+  }
+
+  #commitOnce<T> (fn: () => T): T {
+    // Once gone, gone for good: refused before anything runs.
+    const lost = this.#fileCheck?.lost
+    if (lost !== undefined) throw this.#fileLost(lost.file, lost.change)
+    // Prepared BEGIN/COMMIT: better-sqlite3's db.transaction(fn) builds a wrapper per call,
+    // a measurable part of a POST (performance: docs/PERFORMANCE.md).
+    const s = this.#statements
+    s.begin.run()
+    let result: T
+    try {
+      result = fn()
+      // The last moment to refuse: a file deleted after this is one deleted after the answer.
+      const gone = this.#fileCheck?.check()
+      if (gone !== undefined) throw this.#fileLost(gone.file, gone.change)
+      s.commit.run()
+    } catch (error) {
+      if (this.#db.inTransaction) s.rollback.run()
+      this.#pending = []
+      throw error
+    }
+    const committed = this.#pending
+    this.#pending = []
+    this.#afterCommit()
+    for (const { change, versions } of committed) {
+      for (const listener of this.#listeners) listener(change, versions)
+    }
+    return result
+  }
+
+  /**
+   * After a commit: while the disk holding the database has little free space, the -wal
+   * file is checkpointed and truncated at once, so that what was committed is in the
+   * database file while there is still room for it (a checkpoint needs room to grow the
+   * database file; a -wal file holding changes the database file cannot take would refuse
+   * every later write, deletes included).
+   */
+  #afterCommit (): void {
+    if (this.#folder === undefined) return
+    const now = performance.now()
+    if (!this.#lowDisk && now - this.#diskCheckedAt < DISK_CHECK_MS) return
+    this.#diskCheckedAt = now
+    const free = this.#freeBytes()
+    if (free === undefined) return
+    this.#lowDisk = free < LOW_DISK_BYTES
+    if (!this.#lowDisk) return
+    // The -wal file holds this transaction alone (it was emptied after the last one).
+    let written = 0
+    try {
+      written = statSync(`${this.location}-wal`, { throwIfNoEntry: false })?.size ?? 0
+    } catch {}
+    if (written > this.#largestWrite) this.#largestWrite = written
+    this.#checkpoint()
+  }
+
+  /**
+   * On a nearly full disk, refuses (as SQLite would, SQLITE_FULL) a write that adds data
+   * unless there is room for as much as the largest transaction seen, twice: once in the
+   * -wal file, once more for the database file to take it at the checkpoint (pages freed
+   * by deletes inside the database file count for the second). So the disk never fills
+   * with a -wal file that cannot be checkpointed, and deletes always find room.
+   */
+  #keepRoom (): void {
+    const free = this.#freeBytes()
+    if (free === undefined) return
+    const reusable = (this.#db.pragma('freelist_count', { simple: true }) as number) * (this.#db.pragma('page_size', { simple: true }) as number)
+    if (free < this.#largestWrite + Math.max(0, this.#largestWrite - reusable)) {
+      throw new SqliteError('database or disk is full (the room left is kept for deletes)', 'SQLITE_FULL')
+    }
+  }
+
+  /** Free bytes on the database's file system, for this user; undefined when it cannot be told. */
+  #freeBytes (): number | undefined {
+    try {
+      const { bavail, bsize } = statfsSync(this.#folder!)
+      return bavail * bsize
+    } catch {
+      // The folder is gone: the next write's file check says so.
+      return undefined
+    }
+  }
+
+  /**
+   * Copies what the -wal file holds into the database file and truncates it to nothing.
+   * Always complete here: no other connection reads the file (the one-owner lock). A
+   * failure (no room to grow the database file) leaves both files as they were.
+   */
+  #checkpoint (): void {
+    try {
+      this.#db.pragma('wal_checkpoint(TRUNCATE)')
+    } catch {}
+  }
+
+  /** The error for a write refused because the file is gone; the first time, tells the listeners. */
+  #fileLost (file: string, change: 'deleted' | 'replaced'): StoreFileLostError {
+    const error = new StoreFileLostError(file, change)
+    const listeners = this.#fileLostListeners.splice(0)
+    for (const listener of listeners) listener({ kind: 'moved', database: this.location, file, change })
+    return error
+  }
+
+  onFileLost (listener: (failure: StorageFailure) => void): void {
+    this.#fileLostListeners.push(listener)
   }
 
   getInstance (instanceId: string): InstanceRecord | undefined {
@@ -287,24 +464,28 @@ export class SqliteInviteStore implements InviteStore {
   }
 
   createInstance (instance: InstanceRecord): InstanceRecord {
-    try {
-      this.#statements.insertInstance.run(instance.id, instance.name)
-    } catch (error) {
-      throw asConflict(error, `Instance ${instance.id} already exists`)
-    }
-    this.#announce(NO_INVITES)
-    return { id: instance.id, name: instance.name }
+    return this.#write((before) => {
+      try {
+        this.#statements.insertInstance.run(instance.id, instance.name)
+      } catch (error) {
+        throw asConflict(error, `Instance ${instance.id} already exists`)
+      }
+      this.#announce(NO_INVITES, before)
+      return { id: instance.id, name: instance.name }
+    })
   }
 
   createOrg (org: OrgRecord): OrgRecord {
-    try {
-      this.#statements.insertOrg.run(org.instanceId, org.id, org.name)
-    } catch (error) {
-      throw asConflict(error, `Organization ${org.id} already exists in instance ${org.instanceId}`)
-    }
-    // A new org has no invites (one deleted before was announced then).
-    this.#announce(NO_INVITES)
-    return { instanceId: org.instanceId, id: org.id, name: org.name }
+    return this.#write((before) => {
+      try {
+        this.#statements.insertOrg.run(org.instanceId, org.id, org.name)
+      } catch (error) {
+        throw asConflict(error, `Organization ${org.id} already exists in instance ${org.instanceId}`)
+      }
+      // A new org has no invites (one deleted before was announced then).
+      this.#announce(NO_INVITES, before)
+      return { instanceId: org.instanceId, id: org.id, name: org.name }
+    })
   }
 
   listInvites (query: InviteListQuery): InviteRecord[] {
@@ -369,22 +550,24 @@ export class SqliteInviteStore implements InviteStore {
   }
 
   upsertInvite (instanceId: string, orgId: string, invite: InviteWrite): InviteRecord {
-    let id
-    try {
-      id = this.#statements.upsertInvite.get(...inviteColumns({ ...invite, instanceId, orgId }))
-    } catch (error) {
-      // The invite's org is a foreign key: no such org, nothing written.
-      if ((error as { code?: string }).code === 'SQLITE_CONSTRAINT_FOREIGNKEY') throw new StoreMissingOrgError(`Organization ${orgId} does not exist in instance ${instanceId}`)
-      throw error
-    }
-    if (id === undefined) throw new Error('upsert returned no row')
-    // As toRecord would read the row back: a re-invite keeps the id, the rest is what was written.
-    const written: InviteRecord = { id, instanceId, orgId, email: invite.email, role: invite.role, inviteDate: invite.inviteDate, ttl: invite.ttl, token: invite.token }
-    if (invite.applicationRoles !== undefined) written.applicationRoles = invite.applicationRoles
-    if (invite.dashboardRoles !== undefined) written.dashboardRoles = invite.dashboardRoles
-    if (invite.disallowTransfer !== undefined) written.disallowTransfer = invite.disallowTransfer
-    this.#announce({ invites: { instanceId, orgId, written } })
-    return written
+    return this.#write((before) => {
+      let id
+      try {
+        id = this.#statements.upsertInvite.get(...inviteColumns({ ...invite, instanceId, orgId }))
+      } catch (error) {
+        // The invite's org is a foreign key: no such org, nothing written.
+        if ((error as { code?: string }).code === 'SQLITE_CONSTRAINT_FOREIGNKEY') throw new StoreMissingOrgError(`Organization ${orgId} does not exist in instance ${instanceId}`)
+        throw error
+      }
+      if (id === undefined) throw new Error('upsert returned no row')
+      // As toRecord would read the row back: a re-invite keeps the id, the rest is what was written.
+      const written: InviteRecord = { id, instanceId, orgId, email: invite.email, role: invite.role, inviteDate: invite.inviteDate, ttl: invite.ttl, token: invite.token }
+      if (invite.applicationRoles !== undefined) written.applicationRoles = invite.applicationRoles
+      if (invite.dashboardRoles !== undefined) written.dashboardRoles = invite.dashboardRoles
+      if (invite.disallowTransfer !== undefined) written.disallowTransfer = invite.disallowTransfer
+      this.#announce({ invites: { instanceId, orgId, written } }, before)
+      return written
+    })
   }
 
   getInvite (instanceId: string, orgId: string, inviteId: string): InviteRecord | undefined {
@@ -393,23 +576,27 @@ export class SqliteInviteStore implements InviteStore {
   }
 
   deleteInvite (instanceId: string, orgId: string, inviteId: string): boolean {
-    const deleted = this.#statements.deleteInvite.run(inviteId, instanceId, orgId).changes > 0
-    if (deleted) this.#announce({ invites: { instanceId, orgId } })
-    return deleted
+    return this.#write((before) => {
+      const deleted = this.#statements.deleteInvite.run(inviteId, instanceId, orgId).changes > 0
+      if (deleted) this.#announce({ invites: { instanceId, orgId } }, before)
+      return deleted
+    }, 'frees')
   }
 
   resendInvite (instanceId: string, orgId: string, inviteId: string, resend: InviteResend): InviteRecord | undefined {
-    const row = this.#statements.resendInvite.get(
-      resend.role ?? null,
-      resend.applicationRoles === undefined ? 0 : 1, resend.applicationRoles === undefined ? null : JSON.stringify(resend.applicationRoles),
-      resend.dashboardRoles === undefined ? 0 : 1, resend.dashboardRoles === undefined ? null : JSON.stringify(resend.dashboardRoles),
-      resend.inviteDate, resend.ttl, resend.token,
-      inviteId, instanceId, orgId
-    )
-    if (row === undefined) return undefined
-    const written = toRecord(row)
-    this.#announce({ invites: { instanceId, orgId, written } })
-    return written
+    return this.#write((before) => {
+      const row = this.#statements.resendInvite.get(
+        resend.role ?? null,
+        resend.applicationRoles === undefined ? 0 : 1, resend.applicationRoles === undefined ? null : JSON.stringify(resend.applicationRoles),
+        resend.dashboardRoles === undefined ? 0 : 1, resend.dashboardRoles === undefined ? null : JSON.stringify(resend.dashboardRoles),
+        resend.inviteDate, resend.ttl, resend.token,
+        inviteId, instanceId, orgId
+      )
+      if (row === undefined) return undefined
+      const written = toRecord(row)
+      this.#announce({ invites: { instanceId, orgId, written } }, before)
+      return written
+    })
   }
 
   invitesTo (email: string): InviteRecord[] {
@@ -417,18 +604,20 @@ export class SqliteInviteStore implements InviteStore {
   }
 
   consumeInvite (inviteId: string, member?: MemberRecord): boolean {
-    return this.transaction(() => {
+    return this.#write((before) => {
       const org = this.#statements.consumeInvite.get(inviteId)
       if (org === undefined) return false
       if (member !== undefined) this.#statements.upsertMember.run(member.instanceId, member.orgId, member.email, member.role)
-      this.#announce({ invites: org })
+      this.#announce({ invites: org }, before)
       return true
-    })
+    }, 'frees')
   }
 
   addOutboxMessage (message: OutboxMessage): void {
-    this.#statements.addOutbox.run(message.id, message.to, message.instanceId, message.orgId, message.inviteId, message.token, message.sentAt, message.role ?? null)
-    this.#announce(NO_INVITES)
+    this.#write((before) => {
+      this.#statements.addOutbox.run(message.id, message.to, message.instanceId, message.orgId, message.inviteId, message.token, message.sentAt, message.role ?? null)
+      this.#announce(NO_INVITES, before)
+    })
   }
 
   listOutbox (email?: string, limit = NO_LIMIT): OutboxListing[] {
@@ -449,8 +638,10 @@ export class SqliteInviteStore implements InviteStore {
   }
 
   clearOutbox (): void {
-    this.#statements.clearOutbox.run()
-    this.#announce(NO_INVITES)
+    this.#write((before) => {
+      this.#statements.clearOutbox.run()
+      this.#announce(NO_INVITES, before)
+    }, 'frees')
   }
 
   counts (): StoreCounts {
@@ -466,16 +657,20 @@ export class SqliteInviteStore implements InviteStore {
   }
 
   deleteInstance (instanceId: string): boolean {
-    const deleted = this.#statements.deleteInstance.run(instanceId).changes > 0
-    // Its orgs went with it (ON DELETE CASCADE).
-    if (deleted) this.#announce(ANY_INVITES)
-    return deleted
+    return this.#write((before) => {
+      const deleted = this.#statements.deleteInstance.run(instanceId).changes > 0
+      // Its orgs went with it (ON DELETE CASCADE).
+      if (deleted) this.#announce(ANY_INVITES, before)
+      return deleted
+    }, 'frees')
   }
 
   deleteOrg (instanceId: string, orgId: string): boolean {
-    const deleted = this.#statements.deleteOrg.run(instanceId, orgId).changes > 0
-    if (deleted) this.#announce({ invites: { instanceId, orgId } })
-    return deleted
+    return this.#write((before) => {
+      const deleted = this.#statements.deleteOrg.run(instanceId, orgId).changes > 0
+      if (deleted) this.#announce({ invites: { instanceId, orgId } }, before)
+      return deleted
+    }, 'frees')
   }
 
   dump (): StoreDump {
@@ -490,7 +685,7 @@ export class SqliteInviteStore implements InviteStore {
 
   replaceAll (dump: StoreDump): void {
     const s = this.#statements
-    this.transaction(() => {
+    this.#write((before) => {
       s.clearTokens.run()
       s.clearInstances.run()
       for (const instance of dump.instances) this.createInstance(instance)
@@ -516,15 +711,16 @@ export class SqliteInviteStore implements InviteStore {
           throw asConflict(error, 'A static token is listed twice')
         }
       }
-      this.#announce(ANY_INVITES)
-    })
+      this.#announce(ANY_INVITES, before)
+    }, 'frees')
   }
 
   /**
    * Runs `fn` in one transaction (nested calls become savepoints): bulk writes, such as
    * the benchmark's seed of 100k invites, commit once instead of once per invite. Its
    * changes are announced once it commits; a rollback announces none (the data version
-   * tells listeners that something they were not told of happened).
+   * tells listeners that something they were not told of happened). `fn` may run twice:
+   * once more after a full disk was given back the -wal file's space (#commit).
    */
   transaction<T> (fn: () => T): T {
     if (this.#db.inTransaction) {
@@ -532,36 +728,22 @@ export class SqliteInviteStore implements InviteStore {
         return this.#db.transaction(fn)()
       } catch (error) {
         // Rolled back to the savepoint: what it announced did not happen, and the outer
-        // transaction may still commit.
-        this.#pending.push(ANY_INVITES)
+        // transaction may still commit. (NaN: no listener has seen that version.)
+        this.#announce(ANY_INVITES, Number.NaN)
         throw error
       }
     }
-    // Prepared BEGIN/COMMIT: better-sqlite3's db.transaction(fn) builds a wrapper per call,
-    // a measurable part of a POST (performance: docs/PERFORMANCE.md).
-    const s = this.#statements
-    s.begin.run()
-    let result: T
-    try {
-      result = fn()
-      s.commit.run()
-    } catch (error) {
-      if (this.#db.inTransaction) s.rollback.run()
-      this.#pending = []
-      throw error
-    }
-    const committed = this.#pending
-    this.#pending = []
-    for (const change of committed) this.#announce(change)
-    return result
+    return this.#commit(fn, 'adds')
   }
 
   signingKey (): Buffer {
     const existing = this.#statements.getSetting.get('signing_key')
     if (existing !== undefined) return existing.value
     const key = randomBytes(32)
-    this.#statements.setSetting.run('signing_key', key)
-    this.#announce(NO_INVITES)
+    this.#write((before) => {
+      this.#statements.setSetting.run('signing_key', key)
+      this.#announce(NO_INVITES, before)
+    })
     return key
   }
 
@@ -576,13 +758,16 @@ export class SqliteInviteStore implements InviteStore {
   }
 
   recordFailure (error: unknown): StorageFailure | undefined {
+    if (error instanceof StoreFileLostError) return { kind: 'moved', database: this.location, file: error.file, change: error.change }
     const kind = storageFailureKind(error)
-    if (kind === undefined) return undefined
+    if (kind === undefined || kind === 'moved') return undefined
     if (kind === 'full') this.#fullAtChanges = this.#changes()
     return { kind, database: this.location }
   }
 
-  diskFull (): StorageFailure | undefined {
+  storageProblem (): StorageFailure | undefined {
+    const lost = this.#fileCheck?.check()
+    if (lost !== undefined) return this.recordFailure(this.#fileLost(lost.file, lost.change))
     // A write that succeeded since (it changed rows) shows there is space again.
     if (this.#fullAtChanges !== undefined && this.#changes() !== this.#fullAtChanges) this.#fullAtChanges = undefined
     return this.#fullAtChanges === undefined ? undefined : { kind: 'full', database: this.location }

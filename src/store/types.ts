@@ -130,12 +130,27 @@ export interface StoreCounts {
 
 export class StoreConflictError extends Error {}
 
-/** Storage that failed under a request: clients and health are told the cause by name. */
-export interface StorageFailure {
-  /** full: no space left; readonly: the file or its file system refuses writes; io: the disk reported an error; damaged: the file is corrupt. */
-  kind: 'full' | 'readonly' | 'io' | 'damaged'
-  /** The database file. */
-  database: string
+/**
+ * Storage that failed under a request: clients and health are told the cause by name.
+ * full: no space left; readonly: the file or its file system refuses writes; io: the disk
+ * reported an error; damaged: the file is corrupt; moved: the database file (or its -wal
+ * file) was deleted or replaced while the emulator ran, so nothing written could survive
+ * a restart.
+ */
+export type StorageFailure =
+  | { kind: 'full' | 'readonly' | 'io' | 'damaged', database: string }
+  | { kind: 'moved', database: string, file: string, change: 'deleted' | 'replaced' }
+
+/** A write refused because the database file was deleted or replaced under the store (nothing was written). */
+export class StoreFileLostError extends Error {
+  readonly file: string
+  readonly change: 'deleted' | 'replaced'
+
+  constructor (file: string, change: 'deleted' | 'replaced') {
+    super(`database file ${file} was ${change} while the emulator was running`)
+    this.file = file
+    this.change = change
+  }
 }
 
 /** A write into an org that does not exist (nothing was written). */
@@ -149,6 +164,15 @@ export class StoreMissingOrgError extends Error {}
  */
 export interface StoreChange {
   invites: { instanceId: string, orgId: string, written?: InviteRecord } | 'none' | 'any'
+}
+
+/**
+ * The store's data version (dataVersion()) just before an announced change was made, and
+ * just after. A listener that last saw a version other than `before` missed a write.
+ */
+export interface ChangeVersions {
+  before: number
+  after: number
 }
 
 /**
@@ -187,8 +211,11 @@ export interface InviteStore {
    * write, announced or not (src/listings checks that it was told of each one).
    */
   dataVersion: () => number
-  /** Calls `listener` after each change is committed, with what it changed (src/listings keeps derived answers by it). */
-  onChange: (listener: (change: StoreChange) => void) => void
+  /**
+   * Calls `listener` after each change is committed, with what it changed and the data
+   * versions around it (src/listings keeps derived answers by it).
+   */
+  onChange: (listener: (change: StoreChange, versions: ChangeVersions) => void) => void
   /**
    * Creates the invite, or replaces roles, date, ttl and token of the org's invite to the
    * same email (keeping its id). Throws StoreMissingOrgError when there is no such org.
@@ -223,11 +250,17 @@ export interface InviteStore {
   staticTokens: () => Map<string, TokenGrant>
   /**
    * The storage failure an error this store threw is, or undefined for any other error.
-   * A write refused for lack of space is remembered: diskFull() answers it until a write
-   * succeeds.
+   * A write refused for lack of space is remembered: storageProblem() answers it until a
+   * write succeeds.
    */
   recordFailure: (error: unknown) => StorageFailure | undefined
-  /** The last write's failure for lack of space, while no write has succeeded since; else undefined. */
-  diskFull: () => StorageFailure | undefined
+  /**
+   * What keeps writes from being saved now, or undefined: the database file deleted or
+   * replaced (looked at now; for good), or the last write's failure for lack of space while
+   * no write has succeeded since.
+   */
+  storageProblem: () => StorageFailure | undefined
+  /** Calls `listener` once, when the store finds its database file deleted or replaced. */
+  onFileLost: (listener: (failure: StorageFailure) => void) => void
   close: () => void
 }

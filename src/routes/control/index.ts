@@ -1,6 +1,6 @@
 import { Type } from '@sinclair/typebox'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { errors } from '../../errors.js'
+import { errors, storageProblemReason } from '../../errors.js'
 import { newObjectId } from '../../ids.js'
 import { ObjectIdSchema } from '../../schemas/common.js'
 import { ErrorSchema } from '../../schemas/error.js'
@@ -41,16 +41,16 @@ const controlRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.get('/health', {
     schema: {
-      summary: 'Liveness and readiness: 200 once the store is open ("degraded" while writes fail for lack of space); never needs the admin token',
+      summary: 'Liveness and readiness: 200 once the store is open ("degraded" while writes fail: a full disk, the database file deleted or replaced); never needs the admin token',
       tags: ['control'],
       security: [],
       response: { 200: HealthSchema }
     },
     config: { policy: { access: 'public' } }
   }, async () => {
-    const full = store.diskFull()
-    if (full === undefined) return { status: 'ok' as const, version: VERSION }
-    return { status: 'degraded' as const, reason: `The disk holding the database ${full.database} is full: writes fail until space is freed`, version: VERSION }
+    const problem = store.storageProblem()
+    if (problem === undefined) return { status: 'ok' as const, version: VERSION }
+    return { status: 'degraded' as const, reason: storageProblemReason(problem), version: VERSION }
   })
 
   app.get('/openapi.json', {
