@@ -4,6 +4,7 @@ import { buildApp } from './app.js'
 import type { MintedToken, MintRequest } from './auth/tokens.js'
 import type { LogLevel } from './config.js'
 import { parseFaultSpec } from './harness/faults.js'
+import { DEFAULT_SHUTDOWN_GRACE_MS, GracefulStop } from './shutdown.js'
 import type { RequestFilter } from './harness/journal.js'
 import type { Fault, FaultSpec, JournalEntry } from './schemas/harness.js'
 import type { OutboxMessageBody } from './schemas/control.js'
@@ -46,6 +47,8 @@ export interface StartOptions {
   allowedHosts?: string[]
   /** Origins (`http://localhost:5173`) allowed to call the control plane from a browser, with CORS. */
   corsOrigins?: string[]
+  /** How long stop() waits for answers in flight before it cuts their connections, in milliseconds. Default 10000, as the CLI's --shutdown-grace. */
+  shutdownGraceMs?: number
 }
 
 export interface RunningEmulator {
@@ -72,6 +75,11 @@ export interface RunningEmulator {
   outbox: (filter?: { email?: string, limit?: number }) => Promise<OutboxMessageBody[]>
   /** Moves the emulator's time; `{ offsetMs: 0 }` is real time again. Resolves to the new time. */
   setClock: (setting: ClockSetting) => Promise<{ now: string, offsetMs: number }>
+  /**
+   * Stops as the CLI does on SIGTERM (one code path, src/shutdown.ts): no new connection,
+   * idle ones closed at once, every answer already begun sent in full (at most
+   * `shutdownGraceMs`, then cut), the database closed. Resolves once all that is done.
+   */
   stop: () => Promise<void>
 }
 
@@ -80,6 +88,8 @@ export interface RunningEmulator {
  * Each call is independent: run several side by side on port 0.
  */
 export async function startEmulator (options: StartOptions = {}): Promise<RunningEmulator> {
+  const graceMs = options.shutdownGraceMs ?? DEFAULT_SHUTDOWN_GRACE_MS
+  if (!Number.isFinite(graceMs) || graceMs < 0) throw new TypeError(`startEmulator: shutdownGraceMs must be a number of milliseconds, 0 or more, not ${String(options.shutdownGraceMs)}`)
   const seed = typeof options.seed === 'string' ? loadSeedFile(options.seed) : options.seed
   const app = await buildApp({
     db: options.db ?? ':memory:',
@@ -94,6 +104,7 @@ export async function startEmulator (options: StartOptions = {}): Promise<Runnin
     host: options.host ?? '127.0.0.1'
   })
   const host = options.host ?? '127.0.0.1'
+  const stopper = new GracefulStop(app)
   try {
     await app.listen({ port: options.port ?? 0, host })
   } catch (error) {
@@ -127,6 +138,6 @@ export async function startEmulator (options: StartOptions = {}): Promise<Runnin
       }
       return emulator.clockState()
     },
-    stop: async () => { await app.close() }
+    stop: async () => { await stopper.stop(graceMs) }
   }
 }

@@ -100,32 +100,64 @@ function closeSoon (socket: Socket): void {
 }
 
 /**
- * The CLI's stop on SIGTERM and SIGINT: drain (at most `graceMs`) while the app closes (it
- * stops listening at once, answers requests that still arrive with 503, and closes the
- * database once no connection is left), exit 0. A second signal cuts what is left at once.
+ * The one way the emulator stops, for the CLI's signals and `startEmulator().stop()`
+ * alike: stop accepting, drain (answers already begun reach their clients, however slowly
+ * they read, for at most the grace period) while the app closes (it answers requests that
+ * still arrive with 503, ends the journal's event streams, and closes the database once no
+ * connection is left); then what is still open is cut, and the log says how many.
+ * Made before the server listens (the drain follows every connection).
+ */
+export class GracefulStop {
+  readonly #app: FastifyInstance
+  readonly #logger: FastifyBaseLogger
+  readonly #drain: ConnectionDrain
+  #stopped: Promise<void> | undefined
+  #hurried = false
+
+  constructor (app: FastifyInstance, logger: FastifyBaseLogger = app.log) {
+    this.#app = app
+    this.#logger = logger
+    this.#drain = new ConnectionDrain(app.server)
+  }
+
+  /** Resolves once the app is closed; later calls answer the same promise. `signal`: what asked (for the log). */
+  stop (graceMs: number, signal?: string): Promise<void> {
+    if (this.#stopped !== undefined) return this.#stopped
+    const started = performance.now()
+    this.#logger.info(signal === undefined ? {} : { signal }, 'stopping')
+    const drained = this.#drain.stop(graceMs)
+    this.#stopped = this.#app.close().then(async () => {
+      const { cut } = await drained
+      if (cut > 0) this.#logger.warn({ cut, graceMs }, `cut ${cut} connection(s) still open ${this.#hurried ? 'on a second signal' : `after the grace period of ${graceMs} ms`}`)
+      this.#logger.info(`stopped after ${Math.round(performance.now() - started)} ms`)
+    })
+    return this.#stopped
+  }
+
+  /** While stopping: cuts every connection still open now, without waiting for the grace period. */
+  cutNow (signal?: string): void {
+    if (this.#stopped === undefined) return
+    this.#hurried = true
+    this.#logger.info(signal === undefined ? {} : { signal }, 'stopping now')
+    this.#drain.cutNow()
+  }
+}
+
+/**
+ * The CLI's stop on SIGTERM and SIGINT: GracefulStop, then exit 0 (1 if closing failed).
+ * A second signal cuts what is left at once.
  */
 export function stopOnSignals (app: FastifyInstance, logger: FastifyBaseLogger, graceMs: number): void {
-  const drain = new ConnectionDrain(app.server)
+  const stopper = new GracefulStop(app, logger)
   let stopping = false
-  let hurried = false
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     process.on(signal, () => {
       if (stopping) {
-        hurried = true
-        logger.info({ signal }, 'stopping now')
-        drain.cutNow()
+        stopper.cutNow(signal)
         return
       }
       stopping = true
-      const started = performance.now()
-      logger.info({ signal }, 'stopping')
-      const drained = drain.stop(graceMs)
-      app.close().then(async () => {
-        const { cut } = await drained
-        if (cut > 0) logger.warn({ cut, graceMs }, `cut ${cut} connection(s) still open ${hurried ? 'on a second signal' : `after the grace period of ${graceMs} ms`}`)
-        logger.info(`stopped after ${Math.round(performance.now() - started)} ms`)
-        exitAfterLogs(0)
-      }).catch((error: unknown) => {
+      stopper.stop(graceMs, signal).then(() => exitAfterLogs(0), (error: unknown) => {
         logger.error({ err: error }, 'error while stopping')
         exitAfterLogs(1)
       })
