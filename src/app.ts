@@ -6,6 +6,7 @@ import { SerializerSelector, type SerializerFactory } from '@fastify/fast-json-s
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import { TokenService } from './auth/tokens.js'
 import { Clock } from './clock.js'
+import { installConnectionHandling } from './connections.js'
 import { Emulator } from './emulator.js'
 import { errors, LosantError, storageProblemReason } from './errors.js'
 import { installHarness } from './harness/index.js'
@@ -101,6 +102,7 @@ export async function buildApp (options: AppOptions = {}): Promise<FastifyInstan
     },
     clientErrorHandler: answerClientError
   }).withTypeProvider<TypeBoxTypeProvider>()
+  installConnectionHandling(app.server)
 
   const seed = options.seed === undefined ? undefined : validateSnapshot(options.seed)
   const clock = options.clock ?? new Clock()
@@ -253,6 +255,9 @@ function installErrorHandling (app: FastifyInstance, methods: MethodTable, bodyL
       request.log.error({ err: error, method: request.method, url: redactUrl(request.url) }, 'unhandled error')
       losant = errors.internal()
     }
+    // Answered before the body arrived (413, 415): Fastify asks to close, which would reset
+    // the connection under a client still sending; the rest is read instead (connections.ts).
+    if (!request.raw.complete) reply.removeHeader('connection')
     return reply.code(losant.statusCode).headers(losant.headers).send(losant.toBody())
   })
 
