@@ -1,4 +1,4 @@
-import { accessSync, constants, mkdirSync, readFileSync, statSync } from 'node:fs'
+import { accessSync, closeSync, constants, existsSync, mkdirSync, openSync, readFileSync, rmSync, statSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
 import Database from 'better-sqlite3'
 import { storageFailureKind } from './failures.js'
@@ -36,7 +36,7 @@ export function openDatabase (path: string): OpenedDatabase {
   try {
     db = new Database(path, { timeout: 0 })
   } catch (error) {
-    return refuse(describeOpenError(error))
+    return refuse(describeOpenError(error, path))
   }
   try {
     // One owner per file: in EXCLUSIVE locking mode the first transaction takes SQLite's
@@ -63,7 +63,7 @@ export function openDatabase (path: string): OpenedDatabase {
     if ((error as { code?: unknown }).code === 'SQLITE_BUSY') {
       refuse(`in use by ${lockHolder(path) ?? 'another process'}; one emulator per database file: stop that one, or give this one another --db`)
     }
-    return refuse(describeOpenError(error))
+    return refuse(describeOpenError(error, path))
   }
 }
 
@@ -164,15 +164,36 @@ function systemReason (error: unknown): string {
   return code === undefined ? String((error as Error).message) : SYSTEM_REASONS[code] ?? code
 }
 
-function describeOpenError (error: unknown): string {
+function describeOpenError (error: unknown, path: string): string {
   const code = errorCode(error)
   if (code === 'SQLITE_NOTADB') return 'not a SQLite database; left unchanged (give --db a new file)'
+  if (code?.startsWith('SQLITE_CANTOPEN') === true) return whyNotOpened(path) ?? `SQLite cannot open the file (${code})`
   const kind = storageFailureKind(error)
   if (kind === 'full') return 'the disk is full'
   if (kind === 'readonly') return 'the file or its file system is read-only'
   if (kind === 'damaged') return 'the file is damaged (SQLite reports it corrupt)'
-  if (kind === 'io') return `a disk I/O error (${code})`
+  if (kind === 'io') return `the disk reported an I/O error (${code})`
   return (error as Error).message
+}
+
+/**
+ * Why SQLite could not open (or create) the file, in the system's words: SQLite says only
+ * SQLITE_CANTOPEN. Found by opening it as SQLite does, read-write and created if missing
+ * (a file this makes is removed again); undefined when that works.
+ */
+function whyNotOpened (path: string): string | undefined {
+  const existed = existsSync(path)
+  let fd
+  try {
+    fd = openSync(path, constants.O_RDWR | constants.O_CREAT)
+  } catch (error) {
+    const verb = existed ? 'open' : 'create'
+    // ENOENT with the folder there: the file system takes no new files (/proc, /sys).
+    return `cannot ${verb} the file: ${errorCode(error) === 'ENOENT' ? 'the file system does not allow it' : systemReason(error)}`
+  }
+  closeSync(fd)
+  if (!existed) rmSync(path, { force: true })
+  return undefined
 }
 
 /**

@@ -199,7 +199,7 @@ describe('unusable paths fail fast', () => {
       new RegExp(`^losant-invites-emulator: database ${folder}/sub/new.db: cannot create the folder ${folder}/sub: permission denied$`))
   })
 
-  test('a folder given as the file, a file given as a folder, and /proc are refused at once', (t) => {
+  test('a folder given as the file, a file given as a folder, /proc and /sys are refused at once, the cause in words', (t) => {
     const dir = tempDir(t)
     const file = join(dir, 'plain.txt')
     writeFileSync(file, 'x')
@@ -207,7 +207,10 @@ describe('unusable paths fail fast', () => {
       [dir, /it is a folder, not a file$/],
       [join(file, 'emulator.db'), /cannot reach it: a part of the path is a file, not a folder$/],
       // Node's recursive mkdirSync spins for ever here (no output, deaf to SIGTERM).
-      ['/proc/nope/x.db', /cannot create the folder \/proc\/nope: the file system does not allow it$/]
+      ['/proc/nope/x.db', /cannot create the folder \/proc\/nope: the file system does not allow it$/],
+      // Folders that exist (and root may write) whose file systems take no new files: SQLite says only SQLITE_CANTOPEN.
+      ['/proc/emulator.db', /cannot create the file: the file system does not allow it$/],
+      ['/sys/emulator.db', /cannot create the file: permission denied$/]
     ]
     for (const [path, reason] of cases) {
       const result = runToExit(['--db', path])
