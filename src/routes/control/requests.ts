@@ -1,13 +1,13 @@
-import { PassThrough } from 'node:stream'
+import { Readable } from 'node:stream'
 import type { FastifyReply } from 'fastify'
 import { Type } from '@sinclair/typebox'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { errors } from '../../errors.js'
 import type { RequestFilter } from '../../harness/journal.js'
+import { JournalStream, type StreamClient } from '../../harness/journal-stream.js'
 import { compileMatch, MatchError } from '../../harness/match.js'
 import { ErrorSchema } from '../../schemas/error.js'
 import {
-  type JournalEntry,
   JournalEntrySchema,
   JournalSettingsSchema,
   RemovedSchema,
@@ -17,11 +17,6 @@ import {
 } from '../../schemas/harness.js'
 
 const admin = { access: 'admin' } as const
-
-/** A stream whose client reads slower than this is dropped: it reconnects and catches up from the journal. */
-const MAX_UNREAD_STREAM_BYTES = 1024 * 1024
-/** A comment line this often keeps proxies from closing an idle stream. */
-const KEEP_ALIVE_MS = 15_000
 
 /** The request journal (src/harness): what clients sent to the Losant routes, newest first. */
 const requestRoutes: FastifyPluginAsyncTypebox = async (app) => {
@@ -69,11 +64,9 @@ const requestRoutes: FastifyPluginAsyncTypebox = async (app) => {
     config: { policy: admin }
   }, async (request) => ({ success: true as const, removed: badGlobAs400(() => journal.remove(toFilter(request.query))) }))
 
-  const streams = new Set<PassThrough>()
+  const live = new JournalStream(journal)
   // An open stream would keep the server from closing: they end first.
-  app.addHook('preClose', async () => {
-    for (const stream of streams) stream.end()
-  })
+  app.addHook('preClose', async () => { live.endAll() })
 
   app.get('/requests/stream', {
     schema: {
@@ -90,29 +83,31 @@ const requestRoutes: FastifyPluginAsyncTypebox = async (app) => {
   }, async (request, reply) => {
     const filter = toFilter(request.query)
     const matches = badGlobAs400(() => compileMatch(filter))
-    const stream = new PassThrough()
-    const send = (entry: JournalEntry): void => {
-      if (!matches({ method: entry.method, path: entry.path, instanceId: entry.instanceId, orgId: entry.orgId })) return
-      stream.write(`id: ${entry.id}\nevent: request\ndata: ${JSON.stringify(entry)}\n\n`)
+    // Pushed to as events come (src/harness/journal-stream.ts); Fastify pipes it to the client.
+    const stream = new Readable({ read () {} })
+    const response = reply.raw
+    const client: StreamClient = {
+      matches,
+      filterKey: JSON.stringify([filter.method, filter.path, filter.instanceId, filter.orgId]),
+      send: (bytes) => {
+        stream.push(bytes)
+        return stream.readableLength + response.writableLength
+      },
+      end: () => { stream.push(null) },
       // The connection itself: the response would wait for the client to read what it holds.
-      if (stream.writableLength > MAX_UNREAD_STREAM_BYTES) request.raw.socket.destroy()
+      drop: () => { request.raw.socket.destroy() }
     }
     // The first bytes (the client sees the stream open), and the delay before an EventSource reconnects.
-    stream.write('retry: 1000\n\n')
+    stream.push('retry: 1000\n\n')
     const lastEventId = request.headers['last-event-id']
     const after = typeof lastEventId === 'string' && /^[0-9]{1,16}$/.test(lastEventId) ? lastEventId : request.query.after
-    if (after !== undefined) {
-      for (const entry of journal.list(filter).reverse()) if (entry.id > Number(after)) send(entry)
-    }
-    const unsubscribe = journal.subscribe(send)
-    const keepAlive = setInterval(() => stream.write(': keep-alive\n\n'), KEEP_ALIVE_MS)
-    streams.add(stream)
-    stream.once('close', () => {
-      unsubscribe()
-      clearInterval(keepAlive)
-      streams.delete(stream)
+    const stop = live.add(client)
+    if (after !== undefined) live.sendNow(client, journal.list(filter).reverse().filter((entry) => entry.id > Number(after)))
+    stream.once('close', stop)
+    response.once('close', () => {
+      stop()
+      stream.destroy()
     })
-    reply.raw.once('close', () => stream.destroy())
     // Untyped: a stream is sent as it is, never serialized.
     return (reply as FastifyReply)
       .header('content-type', 'text/event-stream; charset=utf-8')
