@@ -27,7 +27,10 @@ export class DatabaseFileCheck {
   readonly #databaseId: string
   /** Known once SQLite has made it (at the first write of a new database). */
   #walId: string | undefined
-  #folderStamp: string
+  /** The folder as last seen: which folder, and when its entries last changed. */
+  #folderDev: number
+  #folderIno: number
+  #folderMtimeMs: number
   #lost: FileLoss | undefined
 
   /** `path`: the database file as given; it exists (the store has just opened it). */
@@ -38,7 +41,10 @@ export class DatabaseFileCheck {
     this.#folder = dirname(absolute)
     this.#databaseId = identity(statSync(absolute))
     this.#walId = identityOf(`${absolute}-wal`)
-    this.#folderStamp = stamp(statSync(this.#folder))
+    const folder = statSync(this.#folder)
+    this.#folderDev = folder.dev
+    this.#folderIno = folder.ino
+    this.#folderMtimeMs = folder.mtimeMs
   }
 
   /** What check() found, without looking again: undefined until a file was found gone. */
@@ -50,7 +56,7 @@ export class DatabaseFileCheck {
   check (): FileLoss | undefined {
     if (this.#lost !== undefined) return this.#lost
     const folder = statOrUndefined(this.#folder)
-    if (folder !== undefined && stamp(folder) === this.#folderStamp) return undefined
+    if (folder !== undefined && folder.mtimeMs === this.#folderMtimeMs && folder.ino === this.#folderIno && folder.dev === this.#folderDev) return undefined
     const database = identityOf(this.#database)
     if (database !== this.#databaseId) {
       this.#lost = { file: this.#database, change: database === undefined ? 'deleted' : 'replaced' }
@@ -63,7 +69,11 @@ export class DatabaseFileCheck {
       this.#lost = { file: this.#wal, change: wal === undefined ? 'deleted' : 'replaced' }
       return this.#lost
     }
-    if (folder !== undefined) this.#folderStamp = stamp(folder)
+    if (folder !== undefined) {
+      this.#folderDev = folder.dev
+      this.#folderIno = folder.ino
+      this.#folderMtimeMs = folder.mtimeMs
+    }
     return undefined
   }
 }
@@ -84,9 +94,4 @@ function statOrUndefined (path: string): Stats | undefined {
   } catch {
     return undefined
   }
-}
-
-/** A folder as it is now: which folder, and when its entries last changed. */
-function stamp (stats: Stats): string {
-  return `${stats.dev}:${stats.ino}:${stats.mtimeMs}`
 }

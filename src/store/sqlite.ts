@@ -73,7 +73,7 @@ function toOutboxListing (row: OutboxRow): OutboxListing {
 
 /**
  * Free space on the database's disk below which every commit is followed by a TRUNCATE
- * checkpoint: the -wal file (up to about 4 MiB in normal running, open.ts) never holds
+ * checkpoint: the -wal file (a little over 4 MiB in normal running, open.ts) never holds
  * changes the database file could not take once the disk is full, and gives its space
  * back after each write.
  */
