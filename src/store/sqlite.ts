@@ -72,10 +72,8 @@ function toOutboxListing (row: OutboxRow): OutboxListing {
 }
 
 /**
- * Free space on the database's disk below which every commit is followed by a TRUNCATE
- * checkpoint: the -wal file (a little over 4 MiB in normal running, open.ts) never holds
- * changes the database file could not take once the disk is full, and gives its space
- * back after each write.
+ * Free space on the database's disk below which the -wal file (a little over 4 MiB in
+ * normal running, open.ts) is watched after every commit (#afterCommit).
  */
 const LOW_DISK_BYTES = 16 * 1024 * 1024
 /** How often free space is looked at while there is plenty of it (a statfs, a few µs). */
@@ -203,6 +201,9 @@ export class SqliteInviteStore implements InviteStore {
   #lowDisk = false
   /** The most -wal bytes one transaction took, measured while the disk is low (a guess before). */
   #largestWrite = 64 * 1024
+  /** While the disk is low: the -wal file's size after the last commit (it only grows until emptied). */
+  #walBytes = 0
+  readonly #pageSize: number
 
   /** Throws DatabaseOpenError (one line naming the file and the reason) when the file cannot be used. */
   constructor (path: string) {
@@ -274,10 +275,13 @@ export class SqliteInviteStore implements InviteStore {
       // Rows changed by every INSERT/UPDATE/DELETE on this connection, whatever method ran it.
       // (0.15 µs; `PRAGMA data_version`, which would also see other connections, costs 10 µs.)
       totalChanges: db.prepare<[], number>('SELECT total_changes()').pluck(true),
+      // Pages inside the database file that deletes freed (a write may reuse them without growing it).
+      freePages: db.prepare<[], number>('PRAGMA freelist_count').pluck(true),
       begin: db.prepare('BEGIN'),
       commit: db.prepare('COMMIT'),
       rollback: db.prepare('ROLLBACK')
     }
+    this.#pageSize = db.pragma('page_size', { simple: true }) as number
     db.function(GLOB_FUNCTION, { directOnly: true }, (value: unknown) =>
       this.#activeGlob !== undefined && typeof value === 'string' && this.#activeGlob.matches(value) ? 1 : 0)
   }
@@ -382,10 +386,10 @@ export class SqliteInviteStore implements InviteStore {
 
   /**
    * After a commit: while the disk holding the database has little free space, the -wal
-   * file is checkpointed and truncated at once, so that what was committed is in the
-   * database file while there is still room for it (a checkpoint needs room to grow the
-   * database file; a -wal file holding changes the database file cannot take would refuse
-   * every later write, deletes included).
+   * file is checkpointed and truncated once it holds more than half of that space, so
+   * that what was committed gets into the database file while there is room for it. (A
+   * checkpoint needs room to grow the database file; a -wal file holding changes the
+   * database file cannot take would refuse every later write, deletes included.)
    */
   #afterCommit (): void {
     if (this.#folder === undefined) return
@@ -394,30 +398,45 @@ export class SqliteInviteStore implements InviteStore {
     this.#diskCheckedAt = now
     const free = this.#freeBytes()
     if (free === undefined) return
+    const wasLow = this.#lowDisk
     this.#lowDisk = free < LOW_DISK_BYTES
     if (!this.#lowDisk) return
-    // The -wal file holds this transaction alone (it was emptied after the last one).
-    let written = 0
-    try {
-      written = statSync(`${this.location}-wal`, { throwIfNoEntry: false })?.size ?? 0
-    } catch {}
-    if (written > this.#largestWrite) this.#largestWrite = written
-    this.#checkpoint()
+    const wal = this.#walFileBytes()
+    // What this transaction added to the -wal file (from the moment the disk was low).
+    if (wasLow && wal - this.#walBytes > this.#largestWrite) this.#largestWrite = wal - this.#walBytes
+    this.#walBytes = wal
+    if (!wasLow || wal * 2 > free) this.#checkpoint()
   }
 
   /**
    * On a nearly full disk, refuses (as SQLite would, SQLITE_FULL) a write that adds data
-   * unless there is room for as much as the largest transaction seen, twice: once in the
-   * -wal file, once more for the database file to take it at the checkpoint (pages freed
-   * by deletes inside the database file count for the second). So the disk never fills
-   * with a -wal file that cannot be checkpointed, and deletes always find room.
+   * unless there is room for the largest transaction seen in the -wal file, and then for
+   * the database file to take what the -wal file will hold at the checkpoint (pages freed
+   * by deletes inside the database file count for that); the -wal file is emptied first
+   * when that makes the room. So the disk never fills with a -wal file that cannot be
+   * checkpointed, and deletes always find room.
    */
   #keepRoom (): void {
-    const free = this.#freeBytes()
-    if (free === undefined) return
-    const reusable = (this.#db.pragma('freelist_count', { simple: true }) as number) * (this.#db.pragma('page_size', { simple: true }) as number)
-    if (free < this.#largestWrite + Math.max(0, this.#largestWrite - reusable)) {
-      throw new SqliteError('database or disk is full (the room left is kept for deletes)', 'SQLITE_FULL')
+    const fits = (): boolean => {
+      const free = this.#freeBytes()
+      if (free === undefined) return true
+      const reusable = (this.#statements.freePages.get() as number) * this.#pageSize
+      return free >= this.#largestWrite + Math.max(0, this.#walBytes + this.#largestWrite - reusable)
+    }
+    if (fits()) return
+    if (this.#walBytes > 0) {
+      this.#checkpoint()
+      if (fits()) return
+    }
+    throw new SqliteError('database or disk is full (the room left is kept for deletes)', 'SQLITE_FULL')
+  }
+
+  /** The -wal file's size now (0 when there is none). */
+  #walFileBytes (): number {
+    try {
+      return statSync(`${this.location}-wal`, { throwIfNoEntry: false })?.size ?? 0
+    } catch {
+      return 0
     }
   }
 
@@ -440,6 +459,7 @@ export class SqliteInviteStore implements InviteStore {
   #checkpoint (): void {
     try {
       this.#db.pragma('wal_checkpoint(TRUNCATE)')
+      this.#walBytes = 0
     } catch {}
   }
 
