@@ -8,7 +8,7 @@ export interface StreamClient {
   matches: RequestMatcher
   /** Its filters as a key: clients with equal keys are sent the same bytes. */
   filterKey: string
-  /** Queues bytes for it; answers how many bytes are waiting for it to read (queued and unsent). */
+  /** Queues bytes for it; answers how many bytes were still waiting for it to read (queued, unsent) before these. */
   send: (bytes: Buffer) => number
   /** Ends the stream (the server stops). */
   end: () => void
@@ -19,7 +19,11 @@ export interface StreamClient {
 export interface JournalStreamOptions {
   /** How long events gather before they go out together. */
   batchMs?: number
-  /** A client with more than this waiting for it is dropped: it reconnects and catches up from the journal. */
+  /**
+   * A client that still had more than this waiting for it when the next bytes came is
+   * dropped: it reconnects and catches up from the journal. (Not counting the bytes just
+   * sent: a batch of large events is no sign of a slow client.)
+   */
   maxUnreadBytes?: number
   /** A comment line this often keeps proxies from closing an idle stream. */
   keepAliveMs?: number

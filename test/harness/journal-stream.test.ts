@@ -24,8 +24,8 @@ interface FakeClient extends StreamClient {
   dropped: boolean
 }
 
-/** A client whose bytes are kept; `unread` says how much waits for it after each send. */
-function client (match: RequestMatch = {}, unread: (received: Buffer[]) => number = () => 0): FakeClient {
+/** A client whose bytes are kept; `unread` says how much was still waiting for it when more came. */
+function client (match: RequestMatch = {}, unread: (earlier: Buffer[]) => number = () => 0): FakeClient {
   const fake: FakeClient = {
     matches: compileMatch(match),
     filterKey: JSON.stringify(match),
@@ -34,8 +34,9 @@ function client (match: RequestMatch = {}, unread: (received: Buffer[]) => numbe
     ended: false,
     dropped: false,
     send: (bytes) => {
+      const waiting = unread(fake.received)
       fake.received.push(bytes)
-      return unread(fake.received)
+      return waiting
     },
     end: () => { fake.ended = true },
     drop: () => { fake.dropped = true }
@@ -114,7 +115,7 @@ describe('JournalStream', () => {
     assert.equal(returning.text(), events(journal, [1, 2]))
   })
 
-  test('a client with more than the bound waiting for it is dropped and sent nothing more; the others go on', async (t) => {
+  test('a client that still has more than the bound waiting for it when more comes is dropped and sent nothing more; the others go on', async (t) => {
     const journal = new Journal(100)
     const stream = new JournalStream(journal, { batchMs: 5, maxUnreadBytes: 1000 })
     t.after(() => stream.endAll())
@@ -128,7 +129,20 @@ describe('JournalStream', () => {
     }
     assert.equal(stalled.dropped, true)
     assert.ok(stalled.received.length < 10, `${stalled.received.length} batches before the drop`)
+    assert.ok(stalled.received.reduce((sum, bytes) => sum + bytes.length, 0) > 1000, 'dropped once more than the bound was waiting')
     assert.equal(reader.text(), events(journal, [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]))
+  })
+
+  test('one batch larger than the bound does not drop a client that reads', async (t) => {
+    const journal = new Journal(100)
+    const stream = new JournalStream(journal, { batchMs: 5, maxUnreadBytes: 1000 })
+    t.after(() => stream.endAll())
+    const reader = client()
+    stream.add(reader)
+    for (let i = 0; i < 20; i++) journal.record(record('GET', `/${'p'.repeat(100)}${i}`))
+    await settle()
+    assert.ok(reader.received[0]!.length > 1000, 'one batch past the bound')
+    assert.equal(reader.dropped, false)
   })
 
   test('a client removed is sent nothing more; endAll ends every stream', async (t) => {

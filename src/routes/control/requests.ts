@@ -90,8 +90,9 @@ const requestRoutes: FastifyPluginAsyncTypebox = async (app) => {
       matches,
       filterKey: JSON.stringify([filter.method, filter.path, filter.instanceId, filter.orgId]),
       send: (bytes) => {
+        const waiting = stream.readableLength + response.writableLength
         stream.push(bytes)
-        return stream.readableLength + response.writableLength
+        return waiting
       },
       end: () => { stream.push(null) },
       // The connection itself: the response would wait for the client to read what it holds.

@@ -143,6 +143,8 @@ describe('control plane: GET /_emulator/requests/stream', () => {
     const response = await new Promise<IncomingMessage>((resolve) => httpRequest(`${emulator.url}/_emulator/requests/stream`, resolve).end())
     assert.equal(response.statusCode, 200)
     response.pause()
+    // Watched from now: the server may drop it while the flood is still going.
+    const closed = new Promise<void>((resolve) => response.once('close', resolve))
     // 300 journaled bodies of 60 KB: 18 MB, far more than the socket buffers and the bound hold.
     const body = JSON.stringify({ email: `${'a'.repeat(60_000)}@example.com`, role: 'view' })
     for (let i = 0; i < 15; i++) {
@@ -156,7 +158,7 @@ describe('control plane: GET /_emulator/requests/stream', () => {
     response.on('data', (chunk: string) => { text += chunk })
     response.resume()
     await new Promise<void>((resolve, reject) => {
-      response.once('close', resolve)
+      closed.then(resolve, reject)
       setTimeout(() => reject(new Error(`the stream is still open after ${text.length} bytes`)), 10_000).unref()
     })
     const events = text.split('\n\n').filter((block) => block.includes('event: request')).length
