@@ -14,7 +14,7 @@ const A = 'aaaaaaaaaaaaaaaaaaaaaaaa'
 const B = 'bbbbbbbbbbbbbbbbbbbbbbbb'
 
 function record (method: string, url: string): JournalRecord {
-  return { id: 0, time: 1000, method, url, query: {}, headers: {}, body: undefined, bodyOmitted: false, token: undefined, status: 200, durationMs: 1, fault: undefined }
+  return { id: 0, time: 1000, method, url, query: {}, headers: {}, body: undefined, bodyOmitted: false, token: undefined, status: 200, durationMs: 1, fault: undefined, client: undefined }
 }
 
 interface FakeClient extends StreamClient {
