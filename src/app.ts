@@ -13,6 +13,7 @@ import { installHarness } from './harness/index.js'
 import type { ListingsOptions } from './listings/index.js'
 import { installRequestChecks } from './pipeline.js'
 import { registerOpenApi } from './openapi.js'
+import { parseQuery } from './querystring.js'
 import { installOriginGuard, OriginPolicy } from './security/origins.js'
 import { redactUrl } from './security/redact.js'
 import { MethodTable } from './routing.js'
@@ -86,7 +87,9 @@ export async function buildApp (options: AppOptions = {}): Promise<FastifyInstan
     routerOptions: {
       ignoreTrailingSlash: true,
       // Long ids must reach validation (400 `pattern mismatch`), not fall out of routing.
-      maxParamLength: 4096
+      maxParamLength: 4096,
+      // Array-encoded parameters (`sortField[0]=...`) read as arrays, as the real service does.
+      querystringParser: parseQuery
     },
     return503OnClosing: true,
     // A request without Host is refused by the origin guard, in Losant's shape (Node's own 400 has no body).

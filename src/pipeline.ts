@@ -4,18 +4,22 @@ import { extractToken } from './auth/extract.js'
 import { hasAcceptedScope, type LosantAction } from './auth/scopes.js'
 import type { TokenGrant, TokenService } from './auth/tokens.js'
 import { errors } from './errors.js'
-import { lazyValidator, type Validator } from './validation.js'
+import { lazyValidator, losantQueryValidator, losantValidator, type Validator } from './validation.js'
 
 /**
  * Who may call a route, declared in its `config.policy`:
  * - `token`: a Losant action; a bearer token with one of the action's scopes.
- * - `public`: anyone (health; `/invites`, where the invite's own token is the credential).
+ * - `public`: anyone (health; `/invites`, where the invite's own token is the credential,
+ *   with its Losant action).
  * - `admin`: the control plane; the admin token when one is configured, else anyone.
  */
 export type RoutePolicy =
   | { access: 'token', action: LosantAction, body?: BodyPolicy }
-  | { access: 'public', body?: BodyPolicy }
+  | { access: 'public', action?: PublicLosantAction, body?: BodyPolicy }
   | { access: 'admin', body?: BodyPolicy }
+
+/** The Losant actions that take no token (`/invites`): the invite's own token and email are the credentials. */
+export type PublicLosantAction = 'orgInvites.get' | 'orgInvites.post'
 
 /** `name` is the body parameter's name in messages (`invite.email is required`); '' for none. */
 export interface BodyPolicy { name: string, required: boolean }
@@ -52,11 +56,21 @@ export function installRequestChecks (routeOptions: RouteOptions, deps: Pipeline
   if (policy === undefined) return
   const schema = (routeOptions.schema ?? {}) as { params?: object, querystring?: object, body?: object }
   // Compiled on a route's first request, not at start-up (start-up time: docs/PERFORMANCE.md).
-  // The control plane's messages name an unknown property (a misspelt journal filter); Losant's say none.
-  const nameAdditional = policy.access === 'admin'
-  const validateParams = schema.params === undefined ? null : lazyValidator(schema.params, '', { rootName: 'path', nameAdditional })
-  const validateQuery = schema.querystring === undefined ? null : lazyValidator(schema.querystring, '', { rootName: 'query', nameAdditional })
-  const validateBody = schema.body === undefined ? null : lazyValidator(schema.body, policy.body?.name ?? '', { nameAdditional })
+  // The Losant routes validate with the real service's validator, in its words; the control
+  // plane with Ajv, whose messages name an unknown property (a misspelt journal filter).
+  let validateParams: Validator | null
+  let validateQuery: Validator | null
+  let validateBody: Validator | null
+  if (policy.access === 'admin') {
+    const named = { nameAdditional: true }
+    validateParams = schema.params === undefined ? null : lazyValidator(schema.params, '', { ...named, rootName: 'path' })
+    validateQuery = schema.querystring === undefined ? null : lazyValidator(schema.querystring, '', { ...named, rootName: 'query' })
+    validateBody = schema.body === undefined ? null : lazyValidator(schema.body, policy.body?.name ?? '', named)
+  } else {
+    validateParams = schema.params === undefined ? null : losantValidator(schema.params, '', 'path')
+    validateQuery = schema.querystring === undefined ? null : losantQueryValidator(schema.querystring)
+    validateBody = schema.body === undefined ? null : losantValidator(schema.body, policy.body?.name ?? '')
+  }
 
   const { adminToken } = deps
   if (policy.access === 'admin' && adminToken !== undefined) {

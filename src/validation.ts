@@ -1,4 +1,5 @@
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv'
+import isMyJsonValid from 'is-my-json-valid'
 
 /**
  * Request validation as Losant's framework does it: JSON Schema, no type coercion, no
@@ -6,7 +7,23 @@ import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv'
  * `"<path> <reason>"` with the path relative to the parameter (`invite.email is required`).
  * Fastify's own Ajv would coerce `"true"` into a boolean and silently drop unknown
  * properties, which the real service reports as errors.
+ *
+ * Two validators (docs/API.md, validation):
+ * - the Losant routes validate with the real service's own validator, is-my-json-valid,
+ *   so a value with several errors reports the one the real service reports first (it
+ *   checks an array's items before its length, an email's format before its length);
+ * - the control plane validates with Ajv, whose messages can name an unknown property
+ *   (`query has additional properties (orgid)`) and which knows `anyOf`.
  */
+
+/**
+ * is-my-json-valid's email format (2.20): an `@`, and no white space. The control plane
+ * uses it too, so every invite the Losant routes take survives a snapshot and its restore.
+ */
+export function isEmail (value: string): boolean {
+  return value.includes('@') && !/\s/.test(value)
+}
+
 function createAjv (): Ajv {
   const ajv = new Ajv({
     allErrors: false,
@@ -16,9 +33,7 @@ function createAjv (): Ajv {
     strict: false,
     unicodeRegExp: true
   })
-  // The framework's email format (is-my-json-valid): something, an @, something; no spaces.
-  // Linear: one `@` split, no nested quantifiers.
-  ajv.addFormat('email', /^\S+@\S+$/)
+  ajv.addFormat('email', { type: 'string', validate: isEmail })
   ajv.addFormat('date-time', {
     type: 'string',
     validate: (value: string) =>
@@ -95,5 +110,60 @@ export function compileValidator (schema: object, base: string, options: Message
     if (validate(value)) return null
     const first = validate.errors?.[0]
     return first === undefined ? `${messages.rootName} is invalid` : formatValidationError(first, base, messages)
+  }
+}
+
+/** An is-my-json-valid validator: true or false, and every error found, in the order it checks. */
+type ImjvValidate = ((value: unknown) => boolean) & { errors: Array<{ field: string, message: string }> | null }
+const compileImjv = isMyJsonValid as unknown as (schema: object) => ImjvValidate
+
+/**
+ * Validates as the real service does, with its own validator (is-my-json-valid): the
+ * message of the first error it finds. Its `field` is `data.<path>`; the real service
+ * drops `data` and names the parameter instead (`invite.applicationRoles.0.resourceId`).
+ * `base` and `rootName` as in compileValidator. Compiled when it first runs.
+ */
+export function losantValidator (schema: object, base: string, rootName = base === '' ? 'body' : base): Validator {
+  let validate: ImjvValidate | undefined
+  return (value) => {
+    validate ??= compileImjv(schema)
+    if (validate(value)) return null
+    const field = validate.errors?.[0]?.field ?? 'data'
+    const path = [base, field.slice('data.'.length)].filter((s) => s !== '').join('.')
+    return `${path === '' ? rootName : path} ${validate.errors?.[0]?.message ?? 'is invalid'}`
+  }
+}
+
+/**
+ * The real service's query validation: a query string holds only strings, and its
+ * framework reads `true` and `false` as booleans where a parameter is one (`_links`);
+ * any other value (`1`, `FALSE`, empty, an array) stays as sent, so it is `is the wrong
+ * type`. The booleans are read in place for the validator and put back as sent at once:
+ * the request journal shows the query as sent, and a copy of the parsed query (a
+ * dictionary-mode object) costs some microseconds on every call of the official client,
+ * which sends all three.
+ */
+export function losantQueryValidator (schema: { properties?: Record<string, { type?: unknown }> }): Validator {
+  const booleans = Object.entries(schema.properties ?? {}).filter(([, property]) => property.type === 'boolean').map(([name]) => name)
+  const validate = losantValidator(schema, '', 'query')
+  return (value) => {
+    const query = value as Record<string, unknown>
+    let read = 0
+    for (const name of booleans) {
+      const given = query[name]
+      if (given === 'true' || given === 'false') {
+        query[name] = given === 'true'
+        read++
+      }
+    }
+    if (read === 0) return validate(query)
+    try {
+      return validate(query)
+    } finally {
+      for (const name of booleans) {
+        const given = query[name]
+        if (typeof given === 'boolean') query[name] = String(given)
+      }
+    }
   }
 }

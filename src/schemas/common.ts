@@ -34,3 +34,22 @@ export const LinksSchema = Type.Object({
 export function Nullable<T extends TSchema> (schema: T) {
   return Type.Union([schema, Type.Null()])
 }
+
+/**
+ * The query parameters every Losant operation takes (Losant's global parameters), booleans:
+ * the official client sends `_actions=false&_links=true&_embedded=true` on every call. Only
+ * `_links=false` changes an answer here (no `_links`); the others are checked and ignored.
+ */
+export const GlobalQueryProperties = {
+  _actions: Type.Optional(Type.Boolean({ description: 'Return resource actions in response' })),
+  _links: Type.Optional(Type.Boolean({ description: 'Return resource link in response (default true)' })),
+  _embedded: Type.Optional(Type.Boolean({ description: 'Return embedded resources in response' }))
+}
+
+/** The query of a Losant operation that takes no query parameter of its own. */
+export const GlobalQuerySchema = Type.Object(GlobalQueryProperties)
+
+/** The header every Losant operation takes: accepted, with no effect here. */
+export const LosantHeadersSchema = Type.Object({
+  losantdomain: Type.Optional(Type.String({ description: 'Domain scope of request (rarely needed)' }))
+})

@@ -1,5 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox'
-import { LinksSchema, ObjectIdSchema, StringEnum } from './common.js'
+import { GlobalQueryProperties, LinksSchema, ObjectIdSchema, StringEnum } from './common.js'
 import { OrgInviteSchema } from './orgInvite.js'
 
 export const SORT_FIELDS = ['email', 'role', 'inviteDate'] as const
@@ -15,12 +15,16 @@ export type FilterField = typeof FILTER_FIELDS[number]
  */
 export const FILTER_MAX_LENGTH = 256
 
-/** Query of GET /instances/{instanceId}/orgs/{orgId}/invites. Unknown parameters are ignored. */
+/**
+ * Query of GET /instances/{instanceId}/orgs/{orgId}/invites: the action's parameters, then
+ * the global ones, in the order the real service checks them. Unknown parameters are ignored.
+ */
 export const OrgInviteListQuerySchema = Type.Object({
   sortField: Type.Optional(StringEnum(SORT_FIELDS, { default: 'inviteDate' })),
   sortDirection: Type.Optional(StringEnum(SORT_DIRECTIONS, { default: 'desc' })),
   filterField: Type.Optional(StringEnum(FILTER_FIELDS)),
-  filter: Type.Optional(Type.String({ maxLength: FILTER_MAX_LENGTH }))
+  filter: Type.Optional(Type.String({ maxLength: FILTER_MAX_LENGTH })),
+  ...GlobalQueryProperties
 })
 
 export type OrgInviteListQuery = Static<typeof OrgInviteListQuerySchema>

@@ -1,5 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox'
-import { EmailSchema, ObjectIdSchema, OrgRoleSchema } from './common.js'
+import { EmailSchema, GlobalQueryProperties, ObjectIdSchema, OrgRoleSchema } from './common.js'
 
 /** Losant's `orgInviteInfo`: what GET /invites tells the invitee. */
 export const OrgInviteInfoSchema = Type.Object({
@@ -26,8 +26,9 @@ export const OrgInviteResultSchema = Type.Object({
   orgId: ObjectIdSchema
 }, { title: 'Organization Invitation Action Result' })
 
-/** Query of GET /invites: the invite's token and email are the credentials. */
+/** Query of GET /invites: the invite's token and email are the credentials; then the global parameters. */
 export const OrgInviteLookupQuerySchema = Type.Object({
   token: Type.String(),
-  email: Type.String()
+  email: Type.String(),
+  ...GlobalQueryProperties
 })

@@ -3,7 +3,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { errors } from '../../errors.js'
 import { newInviteToken } from '../../ids.js'
 import { recordInviteSent } from '../../invites.js'
-import { ObjectIdSchema } from '../../schemas/common.js'
+import { GlobalQuerySchema, LosantHeadersSchema, ObjectIdSchema } from '../../schemas/common.js'
 import { OrgInviteSchema } from '../../schemas/orgInvite.js'
 import { OrgRoleInfoSchema } from '../../schemas/orgRoleInfo.js'
 import { SuccessSchema } from '../../schemas/success.js'
@@ -37,6 +37,8 @@ const instanceOrgInvite: FastifyPluginAsyncTypebox = async (app) => {
       summary: 'Returns an organization invite',
       tags: ['instanceOrgInvite'],
       params: InviteParamsSchema,
+      querystring: GlobalQuerySchema,
+      headers: LosantHeadersSchema,
       response: { 200: OrgInviteSchema, ...errorResponses }
     },
     config: { policy: { access: 'token', action: 'instanceOrgInvite.get' } }
@@ -52,6 +54,8 @@ const instanceOrgInvite: FastifyPluginAsyncTypebox = async (app) => {
       summary: 'Revokes an instance org invitation',
       tags: ['instanceOrgInvite'],
       params: InviteParamsSchema,
+      querystring: GlobalQuerySchema,
+      headers: LosantHeadersSchema,
       response: { 200: SuccessSchema, ...errorResponses }
     },
     config: { policy: { access: 'token', action: 'instanceOrgInvite.delete' } }
@@ -66,6 +70,8 @@ const instanceOrgInvite: FastifyPluginAsyncTypebox = async (app) => {
       summary: 'Resend an organization invite with modified role info',
       tags: ['instanceOrgInvite'],
       params: InviteParamsSchema,
+      querystring: GlobalQuerySchema,
+      headers: LosantHeadersSchema,
       body: OrgRoleInfoSchema,
       response: { 201: OrgInviteSchema, ...errorResponses }
     },

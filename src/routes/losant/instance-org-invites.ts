@@ -4,7 +4,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { newInviteToken, newObjectId } from '../../ids.js'
 import { recordInviteSent } from '../../invites.js'
 import type { ListingQuery } from '../../listings/index.js'
-import { ObjectIdSchema } from '../../schemas/common.js'
+import { GlobalQuerySchema, LosantHeadersSchema, ObjectIdSchema } from '../../schemas/common.js'
 import { ErrorSchema } from '../../schemas/error.js'
 import { OrgInviteCollectionSchema, OrgInviteListQuerySchema, type OrgInviteListQuery } from '../../schemas/orgInviteCollection.js'
 import { OrgInvitePostSchema } from '../../schemas/orgInvitePost.js'
@@ -48,6 +48,7 @@ const instanceOrgInvites: FastifyPluginAsyncTypebox = async (app) => {
       tags: ['instanceOrgInvites'],
       params: InstanceOrgParamsSchema,
       querystring: OrgInviteListQuerySchema,
+      headers: LosantHeadersSchema,
       response: { 200: OrgInviteCollectionSchema, ...errorResponses }
     },
     config: { policy: { access: 'token', action: 'instanceOrgInvites.get' } }
@@ -62,6 +63,8 @@ const instanceOrgInvites: FastifyPluginAsyncTypebox = async (app) => {
       summary: 'Invites a member to an instance organization',
       tags: ['instanceOrgInvites'],
       params: InstanceOrgParamsSchema,
+      querystring: GlobalQuerySchema,
+      headers: LosantHeadersSchema,
       body: OrgInvitePostSchema,
       response: { 201: OrgInviteCollectionSchema, ...errorResponses }
     },

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { errors } from '../../errors.js'
 import { findInviteByCredentials } from '../../invites.js'
+import { GlobalQuerySchema, LosantHeadersSchema } from '../../schemas/common.js'
 import { ErrorSchema } from '../../schemas/error.js'
 import { OrgInviteActionSchema, OrgInviteInfoSchema, OrgInviteLookupQuerySchema, OrgInviteResultSchema } from '../../schemas/orgInvites.js'
 
@@ -20,9 +21,10 @@ const orgInvites: FastifyPluginAsyncTypebox = async (app) => {
       tags: ['orgInvites'],
       security: [],
       querystring: OrgInviteLookupQuerySchema,
+      headers: LosantHeadersSchema,
       response: { 200: OrgInviteInfoSchema, ...errorResponses }
     },
-    config: { policy: { access: 'public' } }
+    config: { policy: { access: 'public', action: 'orgInvites.get' } }
   }, async (request) => {
     const invite = findInviteByCredentials(emulator, request.query.email, request.query.token)
     const org = store.getOrg(invite.instanceId, invite.orgId)
@@ -39,13 +41,15 @@ const orgInvites: FastifyPluginAsyncTypebox = async (app) => {
 
   app.post('/invites', {
     schema: {
-      summary: 'Accepts or rejects an invite',
+      summary: 'Accepts/Rejects an invite',
       tags: ['orgInvites'],
       security: [],
+      querystring: GlobalQuerySchema,
+      headers: LosantHeadersSchema,
       body: OrgInviteActionSchema,
       response: { 200: OrgInviteResultSchema, ...errorResponses }
     },
-    config: { policy: { access: 'public', body: { name: 'invite', required: true } } }
+    config: { policy: { access: 'public', action: 'orgInvites.post', body: { name: 'invite', required: true } } }
   }, async (request) => {
     const { email, token, accept } = request.body
     const invite = findInviteByCredentials(emulator, email, token)

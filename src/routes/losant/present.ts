@@ -56,8 +56,10 @@ export function presentEnvelope (count: number, parts: CollectionParts, links: b
   return collection
 }
 
-/** The client sends `_links=true` on every call; only an explicit false turns links off. */
+/**
+ * Links unless the request says `_links=false` (the client sends `_links=true` on every
+ * call). Validation has let through only `true`, `false` or nothing (src/validation.ts).
+ */
 export function wantsLinks (query: unknown): boolean {
-  const value = (query as { _links?: unknown })._links
-  return value !== 'false' && value !== false
+  return (query as { _links?: unknown })._links !== 'false'
 }

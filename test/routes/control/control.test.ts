@@ -193,7 +193,7 @@ describe('control plane: admin token, OpenAPI, CORS, logging', () => {
       assert.ok(doc.paths[path], path)
     }
     const get = doc.paths['/instances/{instanceId}/orgs/{orgId}/invites'].get
-    assert.deepEqual(get.parameters.filter((p: any) => p.in === 'query').map((p: any) => p.name).sort(), ['filter', 'filterField', 'sortDirection', 'sortField'])
+    assert.deepEqual(get.parameters.filter((p: any) => p.in === 'query').map((p: any) => p.name).sort(), ['_actions', '_embedded', '_links', 'filter', 'filterField', 'sortDirection', 'sortField'])
     const page = await app.inject({ method: 'GET', url: '/_emulator/docs/' })
     assert.equal(page.statusCode, 200)
     assert.match(page.headers['content-type'] as string, /text\/html/)
