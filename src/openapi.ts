@@ -177,6 +177,9 @@ function transformRoute (routeSchema: FastifySchema, url: string, route: RouteOp
     documented.description = [`Losant action \`${policy.action}\`. Accepted scopes (any one): ${scopes.map((s) => `\`${s}\``).join(', ')}.`, schema.description].filter((d) => d !== undefined).join('\n\n')
     documented['x-losant-scopes'] = [...scopes]
     documented.security = [{ bearer: [] }, { accessToken: [] }, { jwt: [] }]
+  } else if (policy.access === 'public' && policy.action !== undefined) {
+    documented.operationId = policy.action
+    documented.description = [`Losant action \`${policy.action}\`. No token: the invite's own token and email, from the invitation e-mail, are the credentials.`, schema.description].filter((d) => d !== undefined).join('\n\n')
   } else {
     documented.operationId = operationIdOf(method, url)
     documented.security = policy.access === 'admin' && options.adminToken !== undefined ? [{ adminToken: [] }] : []

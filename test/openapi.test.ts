@@ -56,6 +56,36 @@ describe('the OpenAPI document', () => {
     }
   })
 
+  test('every Losant operation declares the contract\'s global parameters: _actions, _links, _embedded (query, boolean) and losantdomain (header, string)', async (t) => {
+    const doc = await documentOf(await buildTestApp(t))
+    // The contract's globalParams.json, as written there.
+    const globals = [
+      { name: '_actions', in: 'query', type: 'boolean' },
+      { name: '_links', in: 'query', type: 'boolean' },
+      { name: '_embedded', in: 'query', type: 'boolean' },
+      { name: 'losantdomain', in: 'header', type: 'string' }
+    ]
+    const losant = operations(doc).filter(([, path]) => !path.startsWith('/_emulator'))
+    assert.equal(losant.length, 7, 'the Losant operations: 2 + 3 + 2')
+    for (const [method, path, op] of losant) {
+      const declared = ((op as any).parameters as Array<{ name: string, in: string, required?: boolean, schema: { type: string } }>)
+        .filter((p) => globals.some((g) => g.name === p.name))
+        .map((p) => ({ name: p.name, in: p.in, type: p.schema.type, required: p.required ?? false }))
+      assert.deepEqual(declared.sort((a, b) => a.name.localeCompare(b.name)), globals.map((g) => ({ ...g, required: false })).sort((a, b) => a.name.localeCompare(b.name)), `${method} ${path}`)
+    }
+  })
+
+  test('the /invites operations are named and described as the contract does: orgInvites.get and orgInvites.post', async (t) => {
+    const doc = await documentOf(await buildTestApp(t))
+    const invites = doc.paths['/invites']!
+    // The contract: resource orgInvites, actions get ("Gets information about an invite") and post ("Accepts/Rejects an invite").
+    assert.equal(invites.get!.operationId, 'orgInvites.get')
+    assert.equal(invites.post!.operationId, 'orgInvites.post')
+    assert.equal((invites.get as any).summary, 'Gets information about an invite')
+    assert.equal((invites.post as any).summary, 'Accepts/Rejects an invite')
+    for (const op of [invites.get!, invites.post!]) assert.match(op.description ?? '', /no token/i)
+  })
+
   test('token operations take the bearer header or the access_token / jwt query; /invites and health need none', async (t) => {
     const world = await buildWorld(t)
     const doc = await documentOf(world.app)
@@ -211,7 +241,7 @@ describe('the OpenAPI document', () => {
 describe('the OpenAPI document, linted by Redocly CLI (recommended rules)', () => {
   const cli = fileURLToPath(new URL('../node_modules/@redocly/cli/bin/cli.js', import.meta.url))
 
-  async function lint (t: TestContext, app: FastifyInstance): Promise<{ totals: { errors: number, warnings: number }, problems: Array<{ ruleId: string, severity: string, message: string }> }> {
+  async function lint (t: TestContext, app: FastifyInstance): Promise<{ totals: { errors: number, warnings: number }, problems: Array<{ ruleId: string, severity: string, message: string, location: Array<{ pointer: string }> }> }> {
     await app.listen({ port: 0, host: '127.0.0.1' })
     const { port } = app.server.address() as AddressInfo
     const dir = mkdtempSync(join(tmpdir(), 'openapi-lint-'))
@@ -233,6 +263,12 @@ describe('the OpenAPI document, linted by Redocly CLI (recommended rules)', () =
       const report = await lint(t, await buildTestApp(t, adminToken === undefined ? {} : { adminToken }))
       const errors = report.problems.filter((problem) => problem.severity === 'error')
       assert.deepEqual(errors.map((e) => `${e.ruleId}: ${e.message}`), [])
+      // The known warnings only: health and the document itself have no 4xx answer to give.
+      const warnings = report.problems.filter((problem) => problem.severity !== 'error').map((problem) => `${problem.ruleId} ${problem.location[0]?.pointer}`)
+      assert.deepEqual(warnings.sort(), [
+        'operation-4xx-response #/paths/~1_emulator~1health/get/responses',
+        'operation-4xx-response #/paths/~1_emulator~1openapi.json/get/responses'
+      ])
       t.diagnostic(`warnings: ${report.problems.map((problem) => problem.ruleId).join(', ') || 'none'}`)
     })
   }
