@@ -5,7 +5,7 @@ import { join } from 'node:path'
 import { describe, test, type TestContext } from 'node:test'
 import isMyJsonValid from 'is-my-json-valid'
 import fc from 'fast-check'
-import type { FastifyInstance, LightMyRequestResponse } from 'fastify'
+import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify'
 import { buildApp, type AppOptions } from '../../src/app.js'
 import { ALL_SCOPES, createInstance, createOrg, expectStatus, mintToken } from '../helper.js'
 import { isErrorBody, isSortedAsAsked, prototypeSnapshot, registeredRoutes, runsFor, SEED } from './support.js'
@@ -288,7 +288,7 @@ describe('fuzzing the HTTP surface (fast-check through inject)', () => {
       const method = pathSpec.ownMethod % 4 === 3 ? rawMethod : pathSpec.route.methods[pathSpec.ownMethod % pathSpec.route.methods.length]!
       const label = `${method} ${url.slice(0, 200)}`
 
-      const response = await fixture.app.inject({ method, url, headers, ...(body === undefined || method === 'GET' || method === 'HEAD' ? {} : { payload: body }) })
+      const response = await fixture.app.inject({ method: method as InjectOptions['method'], url, headers, ...(body === undefined || method === 'GET' || method === 'HEAD' ? {} : { payload: body }) })
       const control = path.toLowerCase().startsWith('/_emulator')
       // The docs page is @fastify/swagger-ui's HTML and static files, the web UI is ours and `/`
       // redirects to it: never a 5xx, but not JSON.
