@@ -26,7 +26,7 @@ function isSecretName (name: string): boolean {
 }
 
 /**
- * A query parameter's name as the router's query parser (fast-querystring) reads it:
+ * A query parameter's name as the router's query parser (src/querystring.ts) reads it:
  * `+` is a space, then percent-decoded, left as it is when that fails.
  */
 function decodeName (raw: string): string {
@@ -37,6 +37,12 @@ function decodeName (raw: string): string {
   } catch {
     return name
   }
+}
+
+/** The parameter a name sets: `access_token[]` and `access_token[0]` set `access_token` (a list), as qs reads them. */
+function parameterOf (name: string): string {
+  const bracket = /\[[^[\]]*\]/.exec(name)
+  return bracket === null || bracket.index === 0 ? name : name.slice(0, bracket.index)
 }
 
 /**
@@ -53,7 +59,7 @@ export function redactUrl (url: string): string {
     const pair = pairs[i]!
     const equals = pair.indexOf('=')
     const name = equals < 0 ? pair : pair.slice(0, equals)
-    if (isSecretName(decodeName(name)) && pair.length > name.length + 1) {
+    if (isSecretName(parameterOf(decodeName(name))) && pair.length > name.length + 1) {
       pairs[i] = `${name}=${REDACTED}`
       changed = true
     }

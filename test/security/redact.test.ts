@@ -121,6 +121,15 @@ describe('secrets stay out of the journal and the log: bearer tokens in the quer
     }
   })
 
+  test('in the bracket forms, which the query parser reads as the parameter (a list): refused, and redacted', async (t) => {
+    for (const name of ['access_token[]', 'jwt[0]', 'access_token%5B%5D', 'jwt%5b0%5d']) {
+      const { entry, log } = await send(t, { method: 'GET', url: `${INVITES}?${name}=${SECRET}&sortField=email` })
+      assert.equal(entry.status, 401, `${name}: a list of tokens is not a token`)
+      assert.equal(entry.query.sortField, 'email')
+      assert.ok(log.includes(`"url":"${INVITES}?${name}=[redacted]&sortField=email"`), log)
+    }
+  })
+
   test('on an unknown path (404)', async (t) => {
     const { entry, log } = await send(t, { method: 'DELETE', url: `/nope?access_token=${SECRET}` })
     assert.equal(entry.status, 404)
