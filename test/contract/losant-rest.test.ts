@@ -97,6 +97,27 @@ describe('contract: losant-rest against a listening emulator', () => {
     for (const item of listed.items) assertSchema('orgInvite', item)
   })
 
+  test('the invitee\'s side through the client\'s own generated methods (client.orgInvites, in 2.8.1)', async (t) => {
+    const server = await startServer(t)
+    const instance = await server.admin('/instances', {})
+    const org = await server.admin(`/instances/${instance.id}/orgs`, { name: 'Acme' })
+    const { token } = await server.admin('/tokens', { scope: ['all.Instance'] })
+    await server.client.request(invitesRequest('POST', instance.id, org.id, { data: { email: 'ann@example.com', role: 'edit' } }), { accessToken: token })
+    const [mail] = await (await fetch(`${server.url}/_emulator/outbox?email=ann@example.com`)).json() as Array<{ token: string }>
+    const client = server.client as unknown as { orgInvites: { get: (params: object) => Promise<any>, post: (params: object) => Promise<any> } }
+
+    const info = await client.orgInvites.get({ email: 'ann@example.com', token: mail!.token })
+    assert.deepEqual({ orgName: info.orgName, email: info.email, role: info.role }, { orgName: 'Acme', email: 'ann@example.com', role: 'edit' })
+    const unknown = await rejection(client.orgInvites.get({ email: 'ann@example.com', token: 'not-the-token' }))
+    assert.deepEqual({ statusCode: unknown.statusCode, type: unknown.type, message: unknown.message }, { statusCode: 404, type: 'NotFound', message: 'Invite was not found' })
+    const invalid = await rejection(client.orgInvites.post({ invite: { email: 'ann@example.com', token: mail!.token, accept: 'yes' } }))
+    assert.deepEqual({ statusCode: invalid.statusCode, type: invalid.type, message: invalid.message }, { statusCode: 400, type: 'Validation', message: 'invite.accept is the wrong type' })
+    assert.deepEqual(await client.orgInvites.post({ invite: { email: 'ann@example.com', token: mail!.token, accept: true } }), { accepted: true, orgId: org.id })
+    // What the generated method sent: the global parameters, as text.
+    const [sent] = await (await fetch(`${server.url}/_emulator/requests?path=/invites&limit=1`)).json() as Array<{ query: object }>
+    assert.deepEqual(sent!.query, { _actions: 'false', _links: 'true', _embedded: 'true' })
+  })
+
   test('errors reach the client as Error(message) with type and statusCode, in Losant\'s error schema', async (t) => {
     const server = await startServer(t)
     const instance = await server.admin('/instances', {})
