@@ -1,5 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http'
-import { compileGlob, GlobTooComplexError } from '../listings/glob.js'
+import { compileGlob, GlobTooComplexError } from '../glob.js'
 
 /** What the journal and faults know of a request before matching it. */
 export interface RequestKey {
@@ -15,7 +15,7 @@ export interface RequestKey {
 /** The filters the journal and faults share; every one given must match. */
 export interface RequestMatch {
   method?: string
-  /** A glob over the path (src/listings/glob.ts: whole value, case-insensitive, `*` crosses `/`). */
+  /** A glob over the path (src/glob.ts: whole value, case-insensitive, `*` crosses `/`). */
   path?: string
   instanceId?: string
   orgId?: string

@@ -4,7 +4,7 @@ import type { CollectionParts } from '../routes/losant/present.js'
 import type { FilterField, SortDirection, SortField } from '../schemas/orgInviteCollection.js'
 import type { ChangeVersions, InviteListQuery, InviteRecord, InviteStore, StoreChange } from '../store/types.js'
 import { AnswerCache } from './answer-cache.js'
-import { compileGlob, GlobTooComplexError } from './glob.js'
+import { compileGlob, GlobTooComplexError } from '../glob.js'
 import { compileSerializers, freshInviteJson, InviteJsonCache, serializeCollection, type CollectionSerializers, type InviteJson } from './invite-json.js'
 import { inDefaultOrder, listFromRecords, OrgRecordsCache } from './org-records.js'
 

@@ -1,4 +1,4 @@
-import { characterPresence } from './glob.js'
+import { characterPresence } from '../glob.js'
 import type { InviteListQuery, InviteRecord } from '../store/types.js'
 
 /**

@@ -1,5 +1,5 @@
 import type { TokenGrant } from '../auth/tokens.js'
-import type { CompiledGlob } from '../listings/glob.js'
+import type { CompiledGlob } from '../glob.js'
 import type { FilterField, SortDirection, SortField } from '../schemas/orgInviteCollection.js'
 
 export type OrgRole = 'admin' | 'edit' | 'collaborate' | 'view' | 'none'

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 import fc from 'fast-check'
 import micromatch from 'micromatch'
-import { characterPresence, compileGlob, expandBraces, GlobTooComplexError } from '../../src/listings/glob.js'
+import { characterPresence, compileGlob, expandBraces, GlobTooComplexError } from '../src/glob.js'
 
 const matches = (pattern: string, value: string) => compileGlob(pattern).matches(value)
 
