@@ -1,6 +1,6 @@
 import type { TokenService } from './auth/tokens.js'
 import type { Clock } from './clock.js'
-import { hasExpired } from './expiry.js'
+import { hasExpired } from './domain/expiry.js'
 import { Listings, type ListingsOptions } from './listings/index.js'
 import type { OutboxMessageBody, OutboxState } from './schemas/control.js'
 import type { Snapshot } from './schemas/snapshot.js'

@@ -1,24 +1,11 @@
+import { requireOrg } from '../domain/lookup.js'
+import type { ListingQuery } from '../domain/present.js'
 import { errors } from '../errors.js'
-import { requireOrg } from '../routes/losant/lookup.js'
-import type { CollectionParts } from '../routes/losant/present.js'
-import type { FilterField, SortDirection, SortField } from '../schemas/orgInviteCollection.js'
+import { compileGlob, GlobTooComplexError } from '../glob.js'
 import type { ChangeVersions, InviteListQuery, InviteRecord, InviteStore, StoreChange } from '../store/types.js'
 import { AnswerCache } from './answer-cache.js'
-import { compileGlob, GlobTooComplexError } from '../glob.js'
 import { compileSerializers, freshInviteJson, InviteJsonCache, serializeCollection, type CollectionSerializers, type InviteJson } from './invite-json.js'
 import { inDefaultOrder, listFromRecords, OrgRecordsCache } from './org-records.js'
-
-/** A listing as the route has checked it: what its answer depends on, but the data and the clock. */
-export interface ListingQuery {
-  instanceId: string
-  orgId: string
-  sortField: SortField
-  sortDirection: SortDirection
-  /** A filter that is not blank, as given. */
-  filter?: { field: FilterField, pattern: string }
-  /** The framework's `_type`/`_links` decoration: every request but `_links=false`. */
-  links: boolean
-}
 
 /**
  * The mechanisms that make listings fast, each on unless set to false. Only the
@@ -52,8 +39,9 @@ export interface ListingsOptions {
  *   missed one.
  * A missed announcement costs speed, never a stale answer. That version counts the writes
  * of this process's connection only, which is all of them: the store holds its database
- * file for one owner. The clock announces nothing: every kept answer and run carries the
- * window of time in which no invite's `hasExpired` differs, and is checked against it.
+ * file for one owner. The clock announces nothing: every kept answer carries the window
+ * of time in which no invite's `hasExpired` differs, and is checked against it; every
+ * kept invite's JSON, the `hasExpired` it was made with; kept records hold no time.
  */
 export class Listings {
   readonly #store: InviteStore
@@ -83,15 +71,9 @@ export class Listings {
     const key = listingKey(query)
     const kept = this.#answers?.get(key, now)
     if (kept !== undefined) return kept
-    const { instanceId, orgId, sortField, sortDirection, filter, links } = query
     const records = this.#records(query)
     const serializers = this.#serializers ??= compileSerializers()
-    const parts: CollectionParts = { instanceId, orgId, sortField, sortDirection }
-    if (filter !== undefined) {
-      parts.filterField = filter.field
-      parts.filter = filter.pattern
-    }
-    const json = serializeCollection(records, parts, now, links, this.#inviteJson, serializers)
+    const json = serializeCollection(records, query, now, this.#inviteJson, serializers)
     this.#answers?.set(key, now, records, json)
     return json
   }

@@ -1,6 +1,6 @@
 import { SerializerSelector } from '@fastify/fast-json-stringify-compiler'
-import { hasExpired } from '../expiry.js'
-import { presentEnvelope, presentInvite, type CollectionParts } from '../routes/losant/present.js'
+import { hasExpired } from '../domain/expiry.js'
+import { presentEnvelope, presentInvite, type ListingQuery } from '../domain/present.js'
 import { OrgInviteSchema, type OrgInvite } from '../schemas/orgInvite.js'
 import { OrgInviteCollectionSchema, type OrgInviteCollection } from '../schemas/orgInviteCollection.js'
 import type { InviteRecord } from '../store/types.js'
@@ -105,13 +105,13 @@ function showsTheSame (a: InviteRecord, b: InviteRecord): boolean {
  */
 export function serializeCollection (
   records: readonly InviteRecord[],
-  parts: CollectionParts,
+  query: ListingQuery,
   now: number,
-  links: boolean,
   cache: InviteJson,
   serializers: CollectionSerializers
 ): Buffer {
-  const envelope = serializers.collection(presentEnvelope(records.length, parts, links))
+  const { links } = query
+  const envelope = serializers.collection(presentEnvelope(records.length, query))
   // Checked here rather than assumed: a schema whose first property is not `items` fails loudly in every test.
   if (!envelope.startsWith(`${ITEMS_OPEN}]`)) throw new Error('the collection schema must list `items` first')
   const tail = Buffer.from(envelope.slice(ITEMS_OPEN.length))

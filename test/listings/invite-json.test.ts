@@ -3,7 +3,7 @@ import { test } from 'node:test'
 import fc from 'fast-check'
 import Fastify from 'fastify'
 import { compileSerializers, freshInviteJson, InviteJsonCache, serializeCollection } from '../../src/listings/invite-json.js'
-import { presentEnvelope, presentInvite, type CollectionParts } from '../../src/routes/losant/present.js'
+import { presentEnvelope, presentInvite, type ListingQuery } from '../../src/domain/present.js'
 import { OrgInviteCollectionSchema, type OrgInviteCollection } from '../../src/schemas/orgInviteCollection.js'
 import type { InviteRecord } from '../../src/store/types.js'
 
@@ -50,10 +50,10 @@ test('a collection from cached invite JSON is the bytes of the route serializer,
       fc.boolean(),
       fc.option(fc.constantFrom('a*', 'ünï*'), { nil: undefined }),
       (records, now, links, filter) => {
-        const parts: CollectionParts = { instanceId: 'i', orgId: 'o', sortField: 'email', sortDirection: 'asc', ...(filter === undefined ? {} : { filterField: 'email', filter }) }
-        const whole = Buffer.from(serializeWhole({ ...presentEnvelope(records.length, parts, links), items: records.map((record) => presentInvite(record, now, links)) }))
-        assert.deepEqual(serializeCollection(records, parts, now, links, cache, serializers), whole)
-        assert.deepEqual(serializeCollection(records, parts, now, links, freshInviteJson, serializers), whole, 'without the cache')
+        const query: ListingQuery = { instanceId: 'i', orgId: 'o', sortField: 'email', sortDirection: 'asc', links, ...(filter === undefined ? {} : { filter: { field: 'email', pattern: filter } }) }
+        const whole = Buffer.from(serializeWhole({ ...presentEnvelope(records.length, query), items: records.map((record) => presentInvite(record, now, links)) }))
+        assert.deepEqual(serializeCollection(records, query, now, cache, serializers), whole)
+        assert.deepEqual(serializeCollection(records, query, now, freshInviteJson, serializers), whole, 'without the cache')
         checked++
       }
     ), { numRuns: 1000 })

@@ -1,6 +1,6 @@
 import { Type } from '@sinclair/typebox'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import type { ListingQuery } from '../../listings/index.js'
+import type { ListingQuery } from '../../domain/present.js'
 import {
   type ControlInvite,
   DEFAULT_PER_PAGE,
@@ -11,8 +11,8 @@ import {
   OrgParamsSchema
 } from '../../schemas/control.js'
 import { ErrorSchema } from '../../schemas/error.js'
-import { requireOrg, normalizeId } from '../losant/lookup.js'
-import { presentInvite } from '../losant/present.js'
+import { requireOrg, normalizeId } from '../../domain/lookup.js'
+import { presentInvite } from '../../domain/present.js'
 
 const admin = { access: 'admin' } as const
 const errorResponses = { 400: ErrorSchema, 401: ErrorSchema, 404: ErrorSchema }

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { errors } from '../../errors.js'
-import { findInviteByCredentials } from '../../invites.js'
+import { findInviteByCredentials } from '../../domain/invites.js'
 import { GlobalQuerySchema, LosantHeadersSchema } from '../../schemas/common.js'
 import { ErrorSchema } from '../../schemas/error.js'
 import { OrgInviteActionSchema, OrgInviteInfoSchema, OrgInviteLookupQuerySchema, OrgInviteResultSchema } from '../../schemas/orgInvites.js'

@@ -1,5 +1,5 @@
-import { errors } from '../../errors.js'
-import { StoreMissingOrgError, type InviteStore, type OrgRecord } from '../../store/types.js'
+import { errors } from '../errors.js'
+import { StoreMissingOrgError, type InviteStore, type OrgRecord } from '../store/types.js'
 
 /** Step 4 of the order of checks: the instance, then the org, each a 404 of its own. */
 export function requireOrg (store: InviteStore, instanceId: string, orgId: string): OrgRecord {

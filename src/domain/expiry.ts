@@ -1,4 +1,4 @@
-import type { InviteRecord } from './store/types.js'
+import type { InviteRecord } from '../store/types.js'
 
 /** An invite has expired once the emulator's clock is past `inviteDate + ttl` (docs/API.md, invites). */
 export function hasExpired (invite: Pick<InviteRecord, 'inviteDate' | 'ttl'>, now: number): boolean {

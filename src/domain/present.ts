@@ -1,7 +1,7 @@
-import { hasExpired } from '../../expiry.js'
-import type { OrgInvite } from '../../schemas/orgInvite.js'
-import type { OrgInviteCollection } from '../../schemas/orgInviteCollection.js'
-import type { InviteRecord } from '../../store/types.js'
+import type { OrgInvite } from '../schemas/orgInvite.js'
+import type { FilterField, OrgInviteCollection, SortDirection, SortField } from '../schemas/orgInviteCollection.js'
+import type { InviteRecord } from '../store/types.js'
+import { hasExpired } from './expiry.js'
 
 /**
  * Store records as a client sees them: ISO dates, `hasExpired` computed at read time,
@@ -25,34 +25,43 @@ export function presentInvite (record: InviteRecord, now: number, links: boolean
   return invite
 }
 
-export interface CollectionParts {
+/**
+ * A listing as the route has checked it: what its answer depends on, but the data and the
+ * clock. The one shape from the route to the listings (src/listings), which present it;
+ * the store gets its own (InviteListQuery, src/store/types.ts), which differs on purpose:
+ * the filter compiled once into a glob (its budget error raised before the store reads)
+ * and no `links` (the store knows nothing of presentation).
+ */
+export interface ListingQuery {
   instanceId: string
   orgId: string
-  sortField: string
-  sortDirection: 'asc' | 'desc'
-  filterField?: string
-  filter?: string
+  sortField: SortField
+  sortDirection: SortDirection
+  /** A filter that is not blank, as given. */
+  filter?: { field: FilterField, pattern: string }
+  /** The framework's `_type`/`_links` decoration: every request but `_links=false`. */
+  links: boolean
 }
 
 /**
- * A collection as a client sees it, but with `items` left empty: the route fills them in
+ * A collection as a client sees it, but with `items` left empty: the listings fill them in
  * from each invite's cached JSON (src/listings/invite-json.ts).
  */
-export function presentEnvelope (count: number, parts: CollectionParts, links: boolean): OrgInviteCollection {
+export function presentEnvelope (count: number, query: ListingQuery): OrgInviteCollection {
   const collection: OrgInviteCollection = {
     items: [],
     count,
-    instanceId: parts.instanceId,
-    orgId: parts.orgId,
-    sortField: parts.sortField,
-    sortDirection: parts.sortDirection
+    instanceId: query.instanceId,
+    orgId: query.orgId,
+    sortField: query.sortField,
+    sortDirection: query.sortDirection
   }
-  if (parts.filterField !== undefined && parts.filter !== undefined) {
-    collection.filterField = parts.filterField
-    collection.filter = parts.filter
+  if (query.filter !== undefined) {
+    collection.filterField = query.filter.field
+    collection.filter = query.filter.pattern
   }
   collection._type = 'instanceOrgInvites'
-  if (links) collection._links = { self: { href: `/instances/${parts.instanceId}/orgs/${parts.orgId}/invites` } }
+  if (query.links) collection._links = { self: { href: `/instances/${query.instanceId}/orgs/${query.orgId}/invites` } }
   return collection
 }
 
