@@ -10,7 +10,7 @@ import { installConnectionHandling } from './connections.js'
 import { Emulator } from './emulator.js'
 import { errors, LosantError, storageProblemReason } from './errors.js'
 import { installHarness } from './harness/index.js'
-import type { ListingsOptions } from './listings/index.js'
+import { Listings, type ListingsOptions } from './listings/index.js'
 import { installRequestChecks } from './pipeline.js'
 import { registerOpenApi } from './openapi.js'
 import { parseQuery } from './querystring.js'
@@ -48,8 +48,6 @@ export interface AppOptions {
   journal?: boolean
   /** Most requests the journal keeps (the oldest dropped). Default 1000. */
   journalSize?: number
-  /** The listing seam's mechanisms, all on by default (the benchmark's ablation turns them off). */
-  listings?: ListingsOptions
   /**
    * Host names answered besides the defaults (localhost, IPs, single-label names, the
    * machine's name; docs/SECURITY.md): a name, `.example.com` for a domain, `*` for any.
@@ -61,9 +59,17 @@ export interface AppOptions {
   host?: string
 }
 
+/** Options no user sets: not part of AppOptions, not exported from src/index.ts. */
+export interface InternalOptions {
+  /** The listing seam's mechanisms, all on by default (the benchmark's ablation turns them off: bench/variant-server.mjs). */
+  listings?: ListingsOptions
+}
+
 declare module 'fastify' {
   interface FastifyInstance {
     emulator: Emulator
+    /** The org invite listings' answers (GET and POST .../invites, the web UI's pages). */
+    listings: Listings
   }
 }
 
@@ -72,6 +78,11 @@ declare module 'fastify' {
  * listen; tests use `inject`.
  */
 export async function buildApp (options: AppOptions = {}): Promise<FastifyInstance> {
+  return buildAppWith(options, {})
+}
+
+/** buildApp, with the options only the benchmark sets. */
+export async function buildAppWith (options: AppOptions, internal: InternalOptions): Promise<FastifyInstance> {
   const bodyLimit = options.bodyLimit ?? DEFAULT_BODY_LIMIT
   // Checked before anything is opened: a bad entry throws here.
   const origins = new OriginPolicy({
@@ -121,15 +132,17 @@ export async function buildApp (options: AppOptions = {}): Promise<FastifyInstan
     tokens,
     clock,
     inviteTtlMs: options.inviteTtlMs ?? DEFAULT_INVITE_TTL_MS,
-    ...(seed === undefined ? {} : { seed }),
-    ...(options.listings === undefined ? {} : { listings: options.listings })
+    ...(seed === undefined ? {} : { seed })
   })
+  // Built before the seed is applied: it follows the store from its first write.
+  const listings = new Listings(store, internal.listings)
   if (seed !== undefined && store.isNew) emulator.restore(seed)
   else if (seed !== undefined) {
     app.log.warn(`The seed was not applied: the database ${options.db} already holds data from an earlier start (a seed applies ` +
       'only to a new database). To apply it, POST /_emulator/reset (it replaces all data with the seed), or start on a new --db file')
   }
   app.decorate('emulator', emulator)
+  app.decorate('listings', listings)
   // First of every hook: a refused request reaches no fault, journal, token check or body parser.
   installOriginGuard(app, origins)
   installHarness(app, emulator, { journal: options.journal, journalSize: options.journalSize })

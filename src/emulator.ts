@@ -1,7 +1,6 @@
 import type { TokenService } from './auth/tokens.js'
 import type { Clock } from './clock.js'
 import { hasExpired } from './domain/expiry.js'
-import { Listings, type ListingsOptions } from './listings/index.js'
 import type { OutboxMessageBody, OutboxState } from './schemas/control.js'
 import type { Snapshot } from './schemas/snapshot.js'
 import { dumpToSnapshot, snapshotToDump } from './snapshot.js'
@@ -11,8 +10,9 @@ import type { InviteStore, OutboxMessage } from './store/types.js'
  * The emulator's state and the operations on all of it: snapshot, restore, reset.
  * Routes reach it as `app.emulator`; `startEmulator` exposes the same operations.
  * Parts of the state that live outside the store (added by later features) register a
- * reset hook, so one reset clears everything. The listings (src/listings) follow the
- * store by themselves: every write, a restore or reset included, is announced to them.
+ * reset hook, so one reset clears everything. The listings (src/listings, built beside it
+ * in src/app.ts) follow the store by themselves: every write, a restore or reset included,
+ * is announced to them.
  */
 export class Emulator {
   readonly store: InviteStore
@@ -20,13 +20,10 @@ export class Emulator {
   readonly clock: Clock
   readonly inviteTtlMs: number
   readonly seed: Snapshot | undefined
-  /** The org invite listings' answers (GET and POST .../invites). */
-  readonly listings: Listings
   readonly #resetHooks: Array<() => void> = []
 
-  constructor (parts: { store: InviteStore, tokens: TokenService, clock: Clock, inviteTtlMs: number, seed?: Snapshot, listings?: ListingsOptions }) {
+  constructor (parts: { store: InviteStore, tokens: TokenService, clock: Clock, inviteTtlMs: number, seed?: Snapshot }) {
     this.store = parts.store
-    this.listings = new Listings(parts.store, parts.listings)
     this.tokens = parts.tokens
     this.clock = parts.clock
     this.inviteTtlMs = parts.inviteTtlMs

@@ -23,8 +23,8 @@ const errorResponses = { 400: ErrorSchema, 401: ErrorSchema, 404: ErrorSchema }
  * org's first page is a few kilobytes: docs/API.md), and its members.
  */
 const orgViewRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const { emulator } = app
-  const { store, clock, listings } = emulator
+  const { emulator, listings } = app
+  const { store, clock } = emulator
 
   app.get('/instances/:instanceId/orgs/:orgId/invites', {
     schema: {

@@ -39,8 +39,8 @@ function listingOf (params: { instanceId: string, orgId: string }, query: OrgInv
 
 /** Losant resource `instanceOrgInvites`: GET and POST /instances/{instanceId}/orgs/{orgId}/invites. */
 const instanceOrgInvites: FastifyPluginAsyncTypebox = async (app) => {
-  const { emulator } = app
-  const { store, clock, listings } = emulator
+  const { emulator, listings } = app
+  const { store, clock } = emulator
 
   app.get(PATH, {
     schema: {
