@@ -8,7 +8,7 @@ import { TokenService } from './auth/tokens.js'
 import { Clock } from './clock.js'
 import { installConnectionHandling } from './connections.js'
 import { Emulator } from './emulator.js'
-import { errors, LosantError, storageProblemReason } from './errors.js'
+import { errors, LosantError, storageProblemReason, type StorageFailure } from './errors.js'
 import { installHarness } from './harness/index.js'
 import { Listings, type ListingsOptions } from './listings/index.js'
 import { installRequestChecks } from './pipeline.js'
@@ -23,7 +23,6 @@ import uiRoutes from './routes/control/ui.js'
 import type { Snapshot } from './schemas/snapshot.js'
 import { validateSnapshot } from './snapshot.js'
 import { SqliteInviteStore } from './store/sqlite.js'
-import type { StorageFailure } from './store/types.js'
 
 export const DEFAULT_INVITE_TTL_MS = 7 * 24 * 60 * 60 * 1000
 export const DEFAULT_BODY_LIMIT = 1024 * 1024

@@ -1,5 +1,15 @@
 import { STATUS_CODES } from 'node:http'
-import type { StorageFailure } from './store/types.js'
+
+/**
+ * Storage that failed under a request: clients and health are told the cause by name.
+ * full: no space left; readonly: the file or its file system refuses writes; io: the disk
+ * reported an error; damaged: the file is corrupt; moved: the database file (or its -wal
+ * file) was deleted or replaced while the emulator ran, so nothing written could survive
+ * a restart.
+ */
+export type StorageFailure =
+  | { kind: 'full' | 'readonly' | 'io' | 'damaged', database: string }
+  | { kind: 'moved', database: string, file: string, change: 'deleted' | 'replaced' }
 
 /**
  * Every error the emulator answers with is built here, in Losant's shape:

@@ -1,12 +1,7 @@
 import { createSigner, createVerifier } from 'fast-jwt'
 import type { Clock } from '../clock.js'
 import { errors } from '../errors.js'
-
-/** What a token grants: the scopes the framework reads, and (a choice) the one instance it is bound to. */
-export interface TokenGrant {
-  scope: string[]
-  instanceId?: string
-}
+import type { TokenGrant } from './grant.js'
 
 export interface MintedToken extends TokenGrant {
   token: string

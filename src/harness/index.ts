@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { extractToken } from '../auth/extract.js'
-import type { TokenGrant, TokenService } from '../auth/tokens.js'
+import type { TokenGrant } from '../auth/grant.js'
+import type { TokenService } from '../auth/tokens.js'
 import type { Emulator } from '../emulator.js'
 import { errors } from '../errors.js'
 import { wasRefused } from '../security/origins.js'

@@ -1,4 +1,5 @@
-import { StoreFileLostError, type StorageFailure } from './types.js'
+import type { StorageFailure } from '../errors.js'
+import { StoreFileLostError } from './types.js'
 
 /**
  * What an error the store raised means for the people using the emulator, or undefined

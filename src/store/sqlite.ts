@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto'
 import { statfsSync, statSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
 import Database from 'better-sqlite3'
-import type { TokenGrant } from '../auth/tokens.js'
+import type { TokenGrant } from '../auth/grant.js'
+import type { StorageFailure } from '../errors.js'
 import type { CompiledGlob } from '../glob.js'
 import { storageFailureKind } from './failures.js'
 import { DatabaseFileCheck } from './file-check.js'
@@ -11,7 +12,6 @@ import {
   type ChangeVersions,
   StoreConflictError,
   StoreFileLostError,
-  type StorageFailure,
   StoreMissingOrgError,
   type InstanceRecord,
   type InviteListQuery,
@@ -29,24 +29,10 @@ import {
   type StoreDump
 } from './types.js'
 
-interface InviteRow {
-  id: string
-  instance_id: string
-  org_id: string
-  email: string
-  role: InviteRecord['role']
-  invite_date: number
-  ttl: number
-  application_roles: string | null
-  dashboard_roles: string | null
-  disallow_transfer: number | null
-  token: string
-}
-
 /**
- * Listings read rows as arrays (better-sqlite3's raw mode) in this column order: no
- * object with 12 named keys per row, the largest cost of a long listing (performance:
- * docs/PERFORMANCE.md).
+ * Invites are read as arrays (better-sqlite3's raw mode) in this column order, by every
+ * statement, and made records by tupleToRecord alone: no object with 12 named keys per
+ * row, the largest cost of a long listing (performance: docs/PERFORMANCE.md).
  */
 const LIST_COLUMNS = 'id, instance_id, org_id, email, role, invite_date, ttl, application_roles, dashboard_roles, disallow_transfer, token'
 type InviteTuple = [string, string, string, string, InviteRecord['role'], number, number, string | null, string | null, number | null, string]
@@ -115,23 +101,6 @@ function tupleToRecord (row: InviteTuple): InviteRecord {
   if (row[7] !== null) record.applicationRoles = JSON.parse(row[7])
   if (row[8] !== null) record.dashboardRoles = JSON.parse(row[8])
   if (row[9] !== null) record.disallowTransfer = row[9] === 1
-  return record
-}
-
-function toRecord (row: InviteRow): InviteRecord {
-  const record: InviteRecord = {
-    id: row.id,
-    instanceId: row.instance_id,
-    orgId: row.org_id,
-    email: row.email,
-    role: row.role,
-    inviteDate: row.invite_date,
-    ttl: row.ttl,
-    token: row.token
-  }
-  if (row.application_roles !== null) record.applicationRoles = JSON.parse(row.application_roles)
-  if (row.dashboard_roles !== null) record.dashboardRoles = JSON.parse(row.dashboard_roles)
-  if (row.disallow_transfer !== null) record.disallowTransfer = row.disallow_transfer === 1
   return record
 }
 
@@ -236,7 +205,7 @@ export class SqliteInviteStore implements InviteStore {
       listOrgsOf: db.prepare<[string], OrgRecord>('SELECT instance_id AS instanceId, id, name FROM orgs WHERE instance_id = ? ORDER BY rowid'),
       deleteInstance: db.prepare('DELETE FROM instances WHERE id = ?'),
       deleteOrg: db.prepare('DELETE FROM orgs WHERE instance_id = ? AND id = ?'),
-      allInvites: db.prepare<[], InviteRow>('SELECT * FROM invites ORDER BY rowid'),
+      allInvites: db.prepare<[], InviteTuple>(`SELECT ${LIST_COLUMNS} FROM invites ORDER BY rowid`).raw(true),
       allMembers: db.prepare<[], MemberRecord>('SELECT instance_id AS instanceId, org_id AS orgId, email, role FROM members ORDER BY rowid'),
       insertInvite: db.prepare(INSERT_INVITE),
       insertMember: db.prepare('INSERT INTO members (instance_id, org_id, email, role) VALUES (?, ?, ?, ?)'),
@@ -244,17 +213,17 @@ export class SqliteInviteStore implements InviteStore {
       clearTokens: db.prepare('DELETE FROM static_tokens'),
       // Orgs, invites and members go with their instance (ON DELETE CASCADE).
       clearInstances: db.prepare('DELETE FROM instances'),
-      getInvite: db.prepare<[string, string, string], InviteRow>('SELECT * FROM invites WHERE id = ? AND instance_id = ? AND org_id = ?'),
+      getInvite: db.prepare<[string, string, string], InviteTuple>(`SELECT ${LIST_COLUMNS} FROM invites WHERE id = ? AND instance_id = ? AND org_id = ?`).raw(true),
       deleteInvite: db.prepare('DELETE FROM invites WHERE id = ? AND instance_id = ? AND org_id = ?'),
-      resendInvite: db.prepare<unknown[], InviteRow>(`
+      resendInvite: db.prepare<unknown[], InviteTuple>(`
         UPDATE invites SET
           role = coalesce(?, role),
           application_roles = CASE WHEN ? THEN ? ELSE application_roles END,
           dashboard_roles = CASE WHEN ? THEN ? ELSE dashboard_roles END,
           invite_date = ?, ttl = ?, token = ?
         WHERE id = ? AND instance_id = ? AND org_id = ?
-        RETURNING *`),
-      invitesTo: db.prepare<[string], InviteRow>('SELECT * FROM invites WHERE email = ? ORDER BY rowid'),
+        RETURNING ${LIST_COLUMNS}`).raw(true),
+      invitesTo: db.prepare<[string], InviteTuple>(`SELECT ${LIST_COLUMNS} FROM invites WHERE email = ? ORDER BY rowid`).raw(true),
       consumeInvite: db.prepare<[string], { instanceId: string, orgId: string }>('DELETE FROM invites WHERE id = ? RETURNING instance_id AS instanceId, org_id AS orgId'),
       upsertMember: db.prepare(`
         INSERT INTO members (instance_id, org_id, email, role) VALUES (?, ?, ?, ?)
@@ -580,7 +549,7 @@ export class SqliteInviteStore implements InviteStore {
         throw error
       }
       if (id === undefined) throw new Error('upsert returned no row')
-      // As toRecord would read the row back: a re-invite keeps the id, the rest is what was written.
+      // As tupleToRecord would read the row back: a re-invite keeps the id, the rest is what was written.
       const written: InviteRecord = { id, instanceId, orgId, email: invite.email, role: invite.role, inviteDate: invite.inviteDate, ttl: invite.ttl, token: invite.token }
       if (invite.applicationRoles !== undefined) written.applicationRoles = invite.applicationRoles
       if (invite.dashboardRoles !== undefined) written.dashboardRoles = invite.dashboardRoles
@@ -592,7 +561,7 @@ export class SqliteInviteStore implements InviteStore {
 
   getInvite (instanceId: string, orgId: string, inviteId: string): InviteRecord | undefined {
     const row = this.#statements.getInvite.get(inviteId, instanceId, orgId)
-    return row === undefined ? undefined : toRecord(row)
+    return row === undefined ? undefined : tupleToRecord(row)
   }
 
   deleteInvite (instanceId: string, orgId: string, inviteId: string): boolean {
@@ -613,14 +582,14 @@ export class SqliteInviteStore implements InviteStore {
         inviteId, instanceId, orgId
       )
       if (row === undefined) return undefined
-      const written = toRecord(row)
+      const written = tupleToRecord(row)
       this.#announce({ invites: { instanceId, orgId, written } }, before)
       return written
     })
   }
 
   invitesTo (email: string): InviteRecord[] {
-    return this.#statements.invitesTo.all(email).map(toRecord)
+    return tuplesToRecords(this.#statements.invitesTo.all(email))
   }
 
   consumeInvite (inviteId: string, member?: MemberRecord): boolean {
@@ -697,7 +666,7 @@ export class SqliteInviteStore implements InviteStore {
     return this.#db.transaction(() => ({
       instances: this.listInstances(),
       orgs: this.listOrgs(),
-      invites: this.#statements.allInvites.all().map(toRecord),
+      invites: tuplesToRecords(this.#statements.allInvites.all()),
       members: this.#statements.allMembers.all(),
       tokens: [...this.staticTokens()].map(([token, grant]) => ({ token, ...grant }))
     }))()

@@ -1,4 +1,5 @@
-import type { TokenGrant } from '../auth/tokens.js'
+import type { TokenGrant } from '../auth/grant.js'
+import type { StorageFailure } from '../errors.js'
 import type { CompiledGlob } from '../glob.js'
 import type { FilterField, SortDirection, SortField } from '../schemas/orgInviteCollection.js'
 
@@ -129,17 +130,6 @@ export interface StoreCounts {
 }
 
 export class StoreConflictError extends Error {}
-
-/**
- * Storage that failed under a request: clients and health are told the cause by name.
- * full: no space left; readonly: the file or its file system refuses writes; io: the disk
- * reported an error; damaged: the file is corrupt; moved: the database file (or its -wal
- * file) was deleted or replaced while the emulator ran, so nothing written could survive
- * a restart.
- */
-export type StorageFailure =
-  | { kind: 'full' | 'readonly' | 'io' | 'damaged', database: string }
-  | { kind: 'moved', database: string, file: string, change: 'deleted' | 'replaced' }
 
 /** A write refused because the database file was deleted or replaced under the store (nothing was written). */
 export class StoreFileLostError extends Error {
