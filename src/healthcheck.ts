@@ -1,5 +1,6 @@
 import { realpathSync } from 'node:fs'
 import { pathToFileURL } from 'node:url'
+import { listeningUrl } from './listen-url.js'
 
 /**
  * The container's health probe (the Dockerfile's HEALTHCHECK and the compose example's):
@@ -11,7 +12,7 @@ export function healthUrl (env: NodeJS.ProcessEnv): string {
   const port = env.PORT === undefined || env.PORT === '' ? '8080' : env.PORT
   let host = env.HOST === undefined || env.HOST === '' || env.HOST === '0.0.0.0' ? '127.0.0.1' : env.HOST
   if (host === '::') host = '::1'
-  return `http://${host.includes(':') ? `[${host}]` : host}:${port}/_emulator/health`
+  return `${listeningUrl(host, port)}/_emulator/health`
 }
 
 export async function probe (url: string, timeoutMs = 2500): Promise<boolean> {

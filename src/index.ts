@@ -4,6 +4,7 @@ import { buildApp } from './app.js'
 import type { MintedToken, MintRequest } from './auth/tokens.js'
 import type { LogLevel } from './config.js'
 import { parseFaultSpec } from './harness/faults.js'
+import { listeningUrl } from './listen-url.js'
 import { DEFAULT_SHUTDOWN_GRACE_MS, GracefulStop } from './shutdown.js'
 import type { RequestFilter } from './harness/journal.js'
 import type { Fault, FaultSpec, JournalEntry } from './schemas/harness.js'
@@ -113,10 +114,9 @@ export async function startEmulator (options: StartOptions = {}): Promise<Runnin
   }
   const address = app.server.address()
   const port = address !== null && typeof address === 'object' ? address.port : options.port ?? 0
-  const shownHost = host.includes(':') ? `[${host}]` : host
   const { emulator, harness } = app
   return {
-    url: `http://${shownHost}:${port}`,
+    url: listeningUrl(host, port),
     port,
     app,
     mintToken: async (request) => emulator.tokens.mint(request),

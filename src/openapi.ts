@@ -5,6 +5,7 @@ import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
 import type { TSchema } from '@sinclair/typebox'
 import { ACTION_SCOPES } from './auth/scopes.js'
+import { listeningUrl } from './listen-url.js'
 import type { RoutePolicy } from './pipeline.js'
 import { ChangesSchema, ClockSchema, ClockSetSchema, HealthSchema, InvitePageSchema, OrgSchema, OutboxMessageSchema, TokenRequestSchema, TokenSchema } from './schemas/control.js'
 import { ErrorSchema } from './schemas/error.js'
@@ -191,9 +192,8 @@ function transformRoute (routeSchema: FastifySchema, url: string, route: RouteOp
 function serverOf (address: AddressInfo | string | null): { url: string, description: string } {
   if (address === null || typeof address === 'string') return { url: '/', description: 'the server this document came from' }
   const everywhere = address.address === '0.0.0.0' || address.address === '::'
-  const host = everywhere ? '127.0.0.1' : address.family === 'IPv6' ? `[${address.address}]` : address.address
   return {
-    url: `http://${host}:${address.port}`,
+    url: listeningUrl(everywhere ? '127.0.0.1' : address.address, address.port),
     description: everywhere ? `the address it listens on: every interface (${address.address}), here through the loopback` : 'the address it listens on'
   }
 }

@@ -4,6 +4,7 @@ import { ConfigError, helpText, parseCommand, type Config, type LogLevel } from 
 import { DEFAULT_SHUTDOWN_GRACE_MS, stopOnSignals } from './shutdown.js'
 import { loadSeedFile, SnapshotError } from './snapshot.js'
 import { DatabaseOpenError } from './store/open.js'
+import { listeningUrl } from './listen-url.js'
 import { VERSION } from './version.js'
 
 /**
@@ -65,8 +66,7 @@ async function serve (config: Config): Promise<void> {
   }
   const address = app.server.address()
   const port = address !== null && typeof address === 'object' ? address.port : config.port
-  const shownHost = config.host.includes(':') ? `[${config.host}]` : config.host
-  const url = `http://${shownHost}:${port}`
+  const url = listeningUrl(config.host, port)
   // At every level but silent: a tool reading stdout finds the port (`--port 0`) there.
   if (config.logLevel !== 'silent') {
     logger.child({}, { level: 'info' }).info({ url, db: config.db, version: VERSION }, `Losant invites emulator ${VERSION} listening on ${url} (database ${config.db})`)
