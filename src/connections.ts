@@ -21,7 +21,7 @@ export const DEFAULT_LINGER: LingerLimits = { ms: 30_000, bytes: 1024 * 1024 * 1
  *   connection under a client still writing: through Node's fetch a 5 MiB body failed with
  *   EPIPE in 8 of 10 tries. The reading is bounded (`limits`): past it, the connection is
  *   closed. The answer then keeps the connection alive (the app drops Fastify's
- *   `Connection: close`, app.ts), and the next request on it is served as usual.
+ *   `Connection: close`, src/http/error-handling.ts), and the next request on it is served as usual.
  * - A client that half-closes its side after sending its request (`shutdown(SHUT_WR)`)
  *   still gets its answer: Node ends such a connection at once unless
  *   `httpAllowHalfOpen` is set (a property Node's http server reads; not in its docs), and

@@ -79,7 +79,7 @@ async function serve (config: Config): Promise<void> {
  */
 const FASTIFY_LISTENING = Object.freeze({})
 
-/** Request lines (src/app.ts) in a terminal: `GET /path 200 1.2 ms`, like the rest, on one line. */
+/** Request lines (src/http/request-log.ts) in a terminal: `GET /path 200 1.2 ms`, like the rest, on one line. */
 const REQUEST_FIELDS = ['method', 'url', 'status', 'ms']
 
 /**

@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify'
+import type { FastifyInstance, FastifyRequest, onResponseHookHandler, preValidationHookHandler } from 'fastify'
 import { extractToken } from '../auth/extract.js'
 import type { TokenGrant } from '../auth/grant.js'
 import type { TokenService } from '../auth/tokens.js'
@@ -31,6 +31,14 @@ export interface Harness {
   settings: JournalSettings
 }
 
+/** The harness's request hooks, which the request pipeline registers (src/http/pipeline.ts). */
+export interface HarnessHooks {
+  /** `preValidation`: a matching fault answers, delays or drops the request. */
+  faults: preValidationHookHandler
+  /** `onResponse`: the request into the journal; undefined when the journal is off (no work per request). */
+  journal: onResponseHookHandler | undefined
+}
+
 declare module 'fastify' {
   interface FastifyInstance {
     harness: Harness
@@ -43,7 +51,7 @@ declare module 'fastify' {
  * sends. The web UI's own calls (isUiRequest) use no fault and are journaled only when
  * `settings.recordUi` asks for it: the page never disturbs what it shows.
  *
- * Where faults apply: in `preValidation`, before every route's own checks (pipeline.ts:
+ * Where faults apply: in `preValidation`, before every route's own checks (src/http/pipeline.ts:
  * validate, authenticate, authorize, look up), as a failing network or gateway would:
  * a fault fires whatever the token or the body. It comes after the body is read, so the
  * journal shows what a faulted request sent; a body that cannot be read (413, 415,
@@ -53,12 +61,12 @@ declare module 'fastify' {
  * connection with `status: null`. Requests the origin guard refused (src/security/origins.ts,
  * before every hook here) are neither faulted nor journaled.
  */
-export function installHarness (app: FastifyInstance, emulator: Emulator, options: HarnessOptions = {}): Harness {
+export function installHarness (app: FastifyInstance, emulator: Emulator, options: HarnessOptions = {}): HarnessHooks {
   const journal = new Journal(options.journal === false ? 0 : options.journalSize ?? DEFAULT_JOURNAL_SIZE)
   const faults = new FaultList()
   const harness: Harness = { journal, faults, settings: { recordUi: false } }
   app.decorate('harness', harness)
-  // Set by the pipeline once a token is verified (pipeline.ts), so the journal need not verify it again.
+  // Set by the pipeline once a token is verified (src/http/pipeline.ts), so the journal need not verify it again.
   app.decorateRequest('tokenGrant', undefined)
   emulator.onReset(() => {
     journal.clear()
@@ -71,7 +79,7 @@ export function installHarness (app: FastifyInstance, emulator: Emulator, option
     for (const release of [...delays]) release()
   })
 
-  app.addHook('preValidation', (request, reply, done) => {
+  const faultHook: preValidationHookHandler = (request, reply, done) => {
     if (faults.empty || isEmulatorOwn(request.url) || isUiRequest(request.headers)) {
       done()
       return
@@ -107,20 +115,18 @@ export function installHarness (app: FastifyInstance, emulator: Emulator, option
     }
     const timer = setTimeout(release, fault.delayMs)
     delays.add(release)
-  })
-
-  if (journal.enabled) {
-    app.addHook('onResponse', (request, reply, done) => {
-      const fault = faultOf.get(request)
-      // A request the origin guard refused reached nothing: it is only logged.
-      if (fault?.reset !== true && !isEmulatorOwn(request.url) && !wasRefused(request)) {
-        const ui = isUiRequest(request.headers)
-        if (!ui || harness.settings.recordUi) journal.record(recordOf(request, reply.statusCode, reply.elapsedTime, emulator.tokens, fault?.id, ui ? 'ui' : undefined))
-      }
-      done()
-    })
   }
-  return harness
+
+  const journalHook: onResponseHookHandler = (request, reply, done) => {
+    const fault = faultOf.get(request)
+    // A request the origin guard refused reached nothing: it is only logged.
+    if (fault?.reset !== true && !isEmulatorOwn(request.url) && !wasRefused(request)) {
+      const ui = isUiRequest(request.headers)
+      if (!ui || harness.settings.recordUi) journal.record(recordOf(request, reply.statusCode, reply.elapsedTime, emulator.tokens, fault?.id, ui ? 'ui' : undefined))
+    }
+    done()
+  }
+  return { faults: faultHook, journal: journal.enabled ? journalHook : undefined }
 }
 
 /**

@@ -1,6 +1,6 @@
 import { isIP } from 'node:net'
 import { hostname as machineHostname } from 'node:os'
-import type { FastifyInstance, FastifyRequest } from 'fastify'
+import type { FastifyRequest, onRequestHookHandler } from 'fastify'
 import type { FastifyCorsOptions } from '@fastify/cors'
 import { errors, type LosantError } from '../errors.js'
 
@@ -224,12 +224,12 @@ export class OriginPolicy {
 }
 
 /**
- * Registers the guard as the first `onRequest` hook: call it before any other hook is
- * added. A refused request is answered at once and logged once per distinct reason.
+ * The guard, the first `onRequest` hook (src/http/pipeline.ts registers it before any
+ * other). A refused request is answered at once and logged once per distinct reason.
  */
-export function installOriginGuard (app: FastifyInstance, policy: OriginPolicy): void {
+export function originGuard (policy: OriginPolicy): onRequestHookHandler {
   const logged = new Set<string>()
-  app.addHook('onRequest', (request, reply, done) => {
+  return (request, reply, done) => {
     const refusal = policy.check(request)
     if (refusal === undefined) {
       done()
@@ -242,7 +242,7 @@ export function installOriginGuard (app: FastifyInstance, policy: OriginPolicy):
       request.log.warn({ method: request.method, url: pathOf(request.url), status: refusal.statusCode }, `refused: ${refusal.message}`)
     }
     reply.code(refusal.statusCode).send(refusal.toBody())
-  })
+  }
 }
 
 /** `Host` as browsers send it: `name`, `name:port`, `[v6]:port`; undefined when it is none of these. */

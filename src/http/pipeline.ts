@@ -1,11 +1,48 @@
 import { timingSafeEqual } from 'node:crypto'
-import type { FastifyRequest, RouteOptions, onRequestAsyncHookHandler, preValidationAsyncHookHandler } from 'fastify'
-import { extractToken } from './auth/extract.js'
-import { hasAcceptedScope, type LosantAction } from './auth/scopes.js'
-import type { TokenGrant } from './auth/grant.js'
-import type { TokenService } from './auth/tokens.js'
-import { errors } from './errors.js'
-import { lazyValidator, losantQueryValidator, losantValidator, type Validator } from './validation.js'
+import type { FastifyInstance, FastifyRequest, RouteOptions, onRequestAsyncHookHandler, onRequestHookHandler, preValidationAsyncHookHandler } from 'fastify'
+import cors from '@fastify/cors'
+import { extractToken } from '../auth/extract.js'
+import type { TokenGrant } from '../auth/grant.js'
+import { hasAcceptedScope, type LosantAction } from '../auth/scopes.js'
+import type { TokenService } from '../auth/tokens.js'
+import { errors } from '../errors.js'
+import type { HarnessHooks } from '../harness/index.js'
+import { originGuard, type OriginPolicy } from '../security/origins.js'
+import { lazyValidator, losantQueryValidator, losantValidator, type Validator } from '../validation.js'
+import { installJsonBodyParser } from './body-parser.js'
+import { unrouted } from './error-handling.js'
+import { logRequest } from './request-log.js'
+import type { MethodTable } from './routing.js'
+
+/**
+ * Every step that decides what a request gets, in the order it runs: the first step that
+ * answers wins. `installPipeline` registers them in this order, and only it; the test of
+ * the order (test/http/pipeline.test.ts) drives a request across every boundary of this
+ * list. The order is the contract's (docs/CONTRACT.md, order of checks), with the
+ * emulator's own steps placed where docs/API.md says.
+ */
+export const REQUEST_STEPS = [
+  /** `onRequest`: a Host that is not allowed, or another site's page (403; no Host 400). src/security/origins.ts */
+  'origin',
+  /** `onRequest`: an OPTIONS that is no CORS preflight, answered as any method a path lacks (405 or 404). */
+  'options',
+  /** `onRequest`: CORS headers, and a preflight answered (204). @fastify/cors, by surface: src/security/origins.ts */
+  'cors',
+  /** `onRequest`, per route: the control plane's admin token, when one is set (401), before the body is read. */
+  'admin token',
+  /** Content-type parsing: another type (415), too large (413), malformed or too deep JSON (400). ./body-parser.ts */
+  'body',
+  /** `preValidation`: an injected fault (any status, a delay, a dropped connection). src/harness */
+  'fault',
+  /** `preValidation`, per route: path parameters, then query, then body, the first error only (400). */
+  'validation',
+  /** `preValidation`, per route: a token that is present but not valid (401). */
+  'authentication',
+  /** `preValidation`, per route: no token, no accepted scope, another instance's token (403). */
+  'authorization',
+  /** The handler: the instance, the organization, the invite (404 each). */
+  'look-up'
+] as const
 
 /**
  * Who may call a route, declared in its `config.policy`:
@@ -40,9 +77,58 @@ export interface PipelineDependencies {
   adminToken?: string
 }
 
+export interface PipelineParts extends PipelineDependencies {
+  origins: OriginPolicy
+  harness: HarnessHooks
+  /** Filled here from every route registered (the 405's `Allow`). */
+  methods: MethodTable
+}
+
+/**
+ * Registers every hook that decides what a request gets, in REQUEST_STEPS's order (Fastify
+ * runs hooks of one kind in the order they are added, app-wide before per-route), then
+ * what happens after the answer (the request log, the journal). Call it before any route
+ * is registered: the per-route steps are installed from `onRoute`.
+ */
+export async function installPipeline (app: FastifyInstance, parts: PipelineParts): Promise<void> {
+  const { origins, harness, methods } = parts
+  app.addHook('onRequest', originGuard(origins))
+  app.addHook('onRequest', answerNonPreflightOptions(methods))
+  // CORS by surface: the Losant routes for any origin, the rest as configured (src/security/origins.ts).
+  await app.register(cors, { delegator: (request, callback) => callback(null, origins.corsOptions(request)) })
+  app.addHook('onRoute', (routeOptions) => {
+    methods.add(routeOptions.url ?? routeOptions.path, routeOptions.method)
+    // The admin token (onRequest), validation, authentication, authorization (preValidation).
+    installRequestChecks(routeOptions, parts)
+  })
+  installJsonBodyParser(app)
+  app.addHook('preValidation', harness.faults)
+  // Validation is ours (installRequestChecks); Fastify's would run in another order and coerce.
+  app.setValidatorCompiler(() => () => true)
+
+  app.addHook('onResponse', logRequest)
+  if (harness.journal !== undefined) app.addHook('onResponse', harness.journal)
+}
+
+/**
+ * @fastify/cors takes every OPTIONS request, and answers one that is not a CORS preflight
+ * (no Origin or Access-Control-Request-Method) in plain text: here it is answered as any
+ * method a path does not have. Registered before the CORS hook.
+ */
+function answerNonPreflightOptions (methods: MethodTable): onRequestHookHandler {
+  const answer = unrouted(methods)
+  return (request, reply, done) => {
+    if (request.method === 'OPTIONS' && (request.headers.origin === undefined || request.headers['access-control-request-method'] === undefined)) {
+      answer(request, reply)
+      return
+    }
+    done()
+  }
+}
+
 /**
  * The order of checks every route goes through, as Losant's framework does it
- * (BEHAVIOUR.md, order of checks):
+ * (docs/CONTRACT.md, order of checks):
  *   1. validate path params, then query, then body (first error only) -> 400
  *   2. authenticate the token, if one is present                       -> 401
  *   3. authorize: an accepted scope, the token's instance              -> 403
@@ -52,7 +138,7 @@ export interface PipelineDependencies {
  * Installed per route from `onRoute`, before Fastify's own validation (which is off:
  * it would check the body before the query, coerce types and drop unknown properties).
  */
-export function installRequestChecks (routeOptions: RouteOptions, deps: PipelineDependencies): void {
+function installRequestChecks (routeOptions: RouteOptions, deps: PipelineDependencies): void {
   const policy = routeOptions.config?.policy
   if (policy === undefined) return
   const schema = (routeOptions.schema ?? {}) as { params?: object, querystring?: object, body?: object }
@@ -116,7 +202,7 @@ function authorizeToken (request: FastifyRequest, action: LosantAction, tokens: 
   request.tokenGrant = grant
   if (!hasAcceptedScope(grant.scope, action)) throw errors.forbidden()
   const instanceId = (request.params as { instanceId?: string }).instanceId
-  // A token bound to an instance acts on that instance only (a choice; BEHAVIOUR.md).
+  // A token bound to an instance acts on that instance only (a choice; docs/API.md, tokens).
   if (grant.instanceId !== undefined && instanceId !== undefined && grant.instanceId.toLowerCase() !== instanceId.toLowerCase()) {
     throw errors.forbidden()
   }

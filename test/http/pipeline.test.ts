@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict'
 import { connect, type AddressInfo } from 'node:net'
 import { describe, test } from 'node:test'
-import { buildTestApp, buildWorld, mintToken } from './helper.js'
+import type { FastifyInstance, LightMyRequestResponse } from 'fastify'
+import { REQUEST_STEPS } from '../../src/http/pipeline.js'
+import { buildTestApp, buildWorld, expectStatus, mintToken, type World } from '../helper.js'
 
 const FORBIDDEN = { type: 'Forbidden', message: 'Access is forbidden' }
 
@@ -90,5 +92,93 @@ describe('the control plane behind an admin token', () => {
     })
     assert.match(text, /^HTTP\/1\.1 401 /)
     assert.match(text, /"type":"Unauthorized"/)
+  })
+})
+
+/**
+ * One request per boundary of the pipeline's order (REQUEST_STEPS), which fails both steps
+ * beside it: the earlier step's answer (docs/API.md, order of checks and errors) must win.
+ * A step added, removed or moved without its boundaries here fails the first test.
+ */
+const UNKNOWN = '/instances/aaaaaaaaaaaaaaaaaaaaaaaa/orgs/bbbbbbbbbbbbbbbbbbbbbbbb/invites'
+interface Apps extends World {
+  /** The same emulator behind an admin token. */
+  guarded: FastifyInstance
+}
+const BOUNDARIES: Record<string, (apps: Apps) => Promise<{ response: LightMyRequestResponse, status: number, type: string }>> = {
+  'origin > options': async ({ app, invitesPath }) => ({
+    // A Host that is not allowed (DNS rebinding) on an OPTIONS that is no preflight.
+    response: await app.inject({ method: 'OPTIONS', url: invitesPath, headers: { host: 'evil.example:8080' } }),
+    status: 403,
+    type: 'Forbidden'
+  }),
+  'options > cors': async ({ app, invitesPath }) => ({
+    // An Origin without Access-Control-Request-Method: no preflight, so any method the path lacks.
+    response: await app.inject({ method: 'OPTIONS', url: invitesPath, headers: { origin: 'http://localhost:5173' } }),
+    status: 405,
+    type: 'MethodNotAllowed'
+  }),
+  'cors > admin token': async ({ guarded }) => ({
+    // A preflight carries no credentials: it is answered before the admin token is asked for.
+    response: await guarded.inject({ method: 'OPTIONS', url: '/_emulator/tokens', headers: { origin: 'http://localhost:5173', 'access-control-request-method': 'POST' } }),
+    status: 204,
+    type: ''
+  }),
+  'admin token > body': async ({ guarded }) => ({
+    response: await guarded.inject({ method: 'POST', url: '/_emulator/tokens', headers: { 'content-type': 'application/json' }, payload: '{"scope":' }),
+    status: 401,
+    type: 'Unauthorized'
+  }),
+  'body > fault': async ({ app, invitesPath, auth }) => ({
+    response: await app.inject({ method: 'POST', url: invitesPath, headers: { ...auth, 'content-type': 'application/json' }, payload: '{"email":' }),
+    status: 400,
+    type: 'Validation'
+  }),
+  'fault > validation': async ({ app }) => ({
+    response: await app.inject({ method: 'GET', url: '/instances/nope/orgs/nope/invites' }),
+    status: 503,
+    type: 'ServiceUnavailable'
+  }),
+  'validation > authentication': async ({ app, invitesPath }) => ({
+    response: await app.inject({ method: 'GET', url: `${invitesPath}?sortField=nope`, headers: { authorization: 'Bearer nope' } }),
+    status: 400,
+    type: 'Validation'
+  }),
+  'authentication > authorization': async ({ app }) => ({
+    // A token that is not valid grants no scope either: 401, not 403.
+    response: await app.inject({ method: 'GET', url: UNKNOWN, headers: { authorization: 'Bearer nope' } }),
+    status: 401,
+    type: 'Unauthorized'
+  }),
+  'authorization > look-up': async ({ app }) => ({
+    response: await app.inject({ method: 'GET', url: UNKNOWN, headers: { authorization: `Bearer ${await mintToken(app, ['devices.get'])}` } }),
+    status: 403,
+    type: 'Forbidden'
+  })
+}
+
+describe('the pipeline, read back in its order', () => {
+  test('the steps, in the order the contract and docs/API.md state', () => {
+    assert.deepEqual([...REQUEST_STEPS], [
+      'origin', 'options', 'cors', 'admin token', 'body', 'fault', 'validation', 'authentication', 'authorization', 'look-up'
+    ])
+    const boundaries = REQUEST_STEPS.slice(1).map((step, i) => `${REQUEST_STEPS[i]!} > ${step}`)
+    assert.deepEqual(Object.keys(BOUNDARIES), boundaries)
+  })
+
+  test('at every boundary, a request failing both steps gets the earlier step\'s answer', async (t) => {
+    const world = await buildWorld(t)
+    const guarded = await buildTestApp(t, { adminToken: 'adm', corsOrigins: ['http://localhost:5173'] })
+    // Faults for the two boundaries beside the fault step; the body's request must not use its own.
+    expectStatus(await world.app.inject({ method: 'POST', url: '/_emulator/faults', payload: { method: 'POST', path: world.invitesPath, status: 500 } }), 201)
+    expectStatus(await world.app.inject({ method: 'POST', url: '/_emulator/faults', payload: { method: 'GET', path: '/instances/nope/**', status: 503 } }), 201)
+    for (const [boundary, run] of Object.entries(BOUNDARIES)) {
+      const { response, status, type } = await run({ ...world, guarded })
+      assert.equal(response.statusCode, status, `${boundary}: ${response.body}`)
+      if (type !== '') assert.equal(response.json().type, type, boundary)
+    }
+    // The POST fault is still there: a body that cannot be read uses no fault.
+    const faults = expectStatus(await world.app.inject({ method: 'GET', url: '/_emulator/faults' }), 200).json() as Array<{ status: number, remaining: number }>
+    assert.deepEqual(faults.map(({ status, remaining }) => [status, remaining]), [[500, 1], [503, 0]])
   })
 })
