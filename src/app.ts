@@ -21,8 +21,8 @@ import type { Snapshot } from './schemas/snapshot.js'
 import { validateSnapshot } from './snapshot.js'
 import { SqliteInviteStore } from './store/sqlite.js'
 
-export const DEFAULT_INVITE_TTL_MS = 7 * 24 * 60 * 60 * 1000
-export const DEFAULT_BODY_LIMIT = 1024 * 1024
+const DEFAULT_INVITE_TTL_MS = 7 * 24 * 60 * 60 * 1000
+const DEFAULT_BODY_LIMIT = 1024 * 1024
 
 export interface AppOptions {
   /** SQLite file path, or ':memory:' (the default here; the CLI defaults to a file). */
@@ -55,7 +55,10 @@ export interface AppOptions {
   host?: string
 }
 
-/** Options no user sets: not part of AppOptions, not exported from src/index.ts. */
+/**
+ * Options no user sets: not part of AppOptions, not exported from src/index.ts.
+ * @public
+ */
 export interface InternalOptions {
   /** The listing seam's mechanisms, all on by default (the benchmark's ablation turns them off: bench/variant-server.mjs). */
   listings?: ListingsOptions
@@ -77,7 +80,11 @@ export async function buildApp (options: AppOptions = {}): Promise<FastifyInstan
   return buildAppWith(options, {})
 }
 
-/** buildApp, with the options only the benchmark sets. */
+/**
+ * buildApp, with the options only the benchmark sets (bench/variant-server.mjs imports it
+ * by a computed path, which knip cannot follow).
+ * @public
+ */
 export async function buildAppWith (options: AppOptions, internal: InternalOptions): Promise<FastifyInstance> {
   const bodyLimit = options.bodyLimit ?? DEFAULT_BODY_LIMIT
   // Checked before anything is opened: a bad entry throws here.

@@ -24,10 +24,10 @@ export interface Config {
   corsOrigins?: string[]
 }
 
-export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
 export type LogLevel = typeof LOG_LEVELS[number]
 
-export const DEFAULT_DB = './data/emulator.db'
+const DEFAULT_DB = './data/emulator.db'
 
 export class ConfigError extends Error {}
 

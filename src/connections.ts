@@ -9,7 +9,7 @@ export interface LingerLimits {
   bytes: number
 }
 
-export const DEFAULT_LINGER: LingerLimits = { ms: 30_000, bytes: 1024 * 1024 * 1024 }
+const DEFAULT_LINGER: LingerLimits = { ms: 30_000, bytes: 1024 * 1024 * 1024 }
 
 /**
  * How the emulator's HTTP connections end, where Node's defaults would lose an answer:

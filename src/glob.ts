@@ -15,14 +15,14 @@
  * `{`, brace ranges (`{1..3}`) and extglobs (`@(a|b)`).
  */
 
-export const MAX_ALTERNATIVES = 32
+const MAX_ALTERNATIVES = 32
 /**
  * Most positions (characters, `?`s and classes; stars not counted) in all of a pattern's
  * brace alternatives together: each alternative is matched on its own, so a pattern's cost
  * is their total size. A pattern without braces never reaches it (filters are at most 256
  * characters); 32 alternatives of 234 positions each would cost 30 times a plain filter.
  */
-export const MAX_EXPANDED_POSITIONS = 512
+const MAX_EXPANDED_POSITIONS = 512
 
 /** Its message completes `<parameter> has ...`: `more than 32 brace alternatives`. */
 export class GlobTooComplexError extends Error {}

@@ -20,7 +20,7 @@ import isMyJsonValid from 'is-my-json-valid'
  * is-my-json-valid's email format (2.20): an `@`, and no white space. The control plane
  * uses it too, so every invite the Losant routes take survives a snapshot and its restore.
  */
-export function isEmail (value: string): boolean {
+function isEmail (value: string): boolean {
   return value.includes('@') && !/\s/.test(value)
 }
 
@@ -83,7 +83,7 @@ export interface MessageOptions {
  * for path and query parameters and unnamed bodies, whose own property names start the
  * path.
  */
-export function formatValidationError (error: ErrorObject, base: string, options: MessageOptions = {}): string {
+function formatValidationError (error: ErrorObject, base: string, options: MessageOptions = {}): string {
   const segments = error.instancePath === ''
     ? []
     : error.instancePath.slice(1).split('/').map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'))
@@ -103,7 +103,7 @@ export function lazyValidator (schema: object, base: string, options?: MessageOp
 }
 
 /** Compiles a schema once; the result answers the first error's message, or null. */
-export function compileValidator (schema: object, base: string, options: MessageOptions = {}): Validator {
+function compileValidator (schema: object, base: string, options: MessageOptions = {}): Validator {
   const validate: ValidateFunction = (ajv ??= createAjv()).compile(schema)
   const messages = { ...options, rootName: options.rootName ?? (base === '' ? 'body' : base) }
   return (value) => {

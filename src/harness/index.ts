@@ -19,13 +19,13 @@ export interface HarnessOptions {
 }
 
 /** How the journal treats the web UI's own requests (GET and PUT /_emulator/requests/settings). */
-export interface JournalSettings {
+interface JournalSettings {
   /** Journal the UI's requests too, marked `client: "ui"`. Off by default; kept across resets. */
   recordUi: boolean
 }
 
 /** The test-harness state: outside the store, out of snapshots, cleared by reset. */
-export interface Harness {
+interface Harness {
   journal: Journal
   faults: FaultList
   settings: JournalSettings

@@ -63,7 +63,7 @@ export function requestKey (method: string, url: string): RequestKey {
 }
 
 /** The control plane is never journaled nor faulted. */
-export function isControlPlane (url: string): boolean {
+function isControlPlane (url: string): boolean {
   return url.startsWith('/_emulator') && (url.length === 10 || url[10] === '/' || url[10] === '?')
 }
 
@@ -80,7 +80,7 @@ export function isEmulatorOwn (url: string): boolean {
  * custom header to another origin only after a CORS preflight the emulator does not grant
  * for it, so only the emulator's own page (same origin) or a non-browser client can set it.
  */
-export const UI_CLIENT_HEADER = 'x-emulator-client'
+const UI_CLIENT_HEADER = 'x-emulator-client'
 
 /**
  * A request the web UI made for its own screens: it uses no fault, and is journaled only

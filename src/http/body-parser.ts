@@ -6,10 +6,10 @@ import { errors } from '../errors.js'
  * depth, but JSON.stringify (of a journaled body, a fault's body) and validators recurse,
  * and would overflow the stack on `[[[[...]]]]`.
  */
-export const MAX_JSON_DEPTH = 64
+const MAX_JSON_DEPTH = 64
 
 /** How deep `[` and `{` nest in JSON text, outside strings; one pass, no parse. */
-export function nestingDepth (text: string): number {
+function nestingDepth (text: string): number {
   let depth = 0
   let deepest = 0
   let inString = false

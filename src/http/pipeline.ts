@@ -57,10 +57,10 @@ export type RoutePolicy =
   | { access: 'admin', body?: BodyPolicy }
 
 /** The Losant actions that take no token (`/invites`): the invite's own token and email are the credentials. */
-export type PublicLosantAction = 'orgInvites.get' | 'orgInvites.post'
+type PublicLosantAction = 'orgInvites.get' | 'orgInvites.post'
 
 /** `name` is the body parameter's name in messages (`invite.email is required`); '' for none. */
-export interface BodyPolicy { name: string, required: boolean }
+interface BodyPolicy { name: string, required: boolean }
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -72,7 +72,7 @@ declare module 'fastify' {
   }
 }
 
-export interface PipelineDependencies {
+interface PipelineDependencies {
   tokens: TokenService
   adminToken?: string
 }

@@ -1,7 +1,7 @@
-import { Type, type TSchema, type TUnsafe } from '@sinclair/typebox'
+import { Type, type TUnsafe } from '@sinclair/typebox'
 
 /** Losant ids are MongoDB ObjectIds: 24 hex characters. */
-export const OBJECT_ID_PATTERN = '^[A-Fa-f\\d]{24}$'
+const OBJECT_ID_PATTERN = '^[A-Fa-f\\d]{24}$'
 export const ObjectIdSchema = Type.String({ pattern: OBJECT_ID_PATTERN })
 
 /**
@@ -12,12 +12,12 @@ export function StringEnum<const T extends readonly string[]> (values: T, option
   return Type.Unsafe<T[number]>({ ...options, type: 'string', enum: [...values] })
 }
 
-export const ORG_ROLES = ['admin', 'edit', 'collaborate', 'view', 'none'] as const
-export const RESOURCE_ROLES = ['collaborate', 'view', 'none'] as const
+const ORG_ROLES = ['admin', 'edit', 'collaborate', 'view', 'none'] as const
+const RESOURCE_ROLES = ['collaborate', 'view', 'none'] as const
 
 export const OrgRoleSchema = StringEnum(ORG_ROLES)
 
-export const ResourceRoleSchema = Type.Object({
+const ResourceRoleSchema = Type.Object({
   resourceId: ObjectIdSchema,
   role: StringEnum(RESOURCE_ROLES)
 }, { additionalProperties: false })
@@ -30,10 +30,6 @@ export const EmailSchema = Type.String({ format: 'email', maxLength: 1024 })
 export const LinksSchema = Type.Object({
   self: Type.Object({ href: Type.String() })
 })
-
-export function Nullable<T extends TSchema> (schema: T) {
-  return Type.Union([schema, Type.Null()])
-}
 
 /**
  * The query parameters every Losant operation takes (Losant's global parameters), booleans:

@@ -14,18 +14,19 @@ export const HealthSchema = Type.Object({
 
 export const NameSchema = Type.String({ minLength: 1, maxLength: 255 })
 
-export const InstanceCreateSchema = Type.Object({
+/** What a new instance or org may be given: an id and a name, each made up when absent. */
+const CreateProperties = {
   id: Type.Optional(ObjectIdSchema),
   name: Type.Optional(NameSchema)
-}, { additionalProperties: false })
-export type InstanceCreate = Static<typeof InstanceCreateSchema>
+}
+
+export const InstanceCreateSchema = Type.Object(CreateProperties, { additionalProperties: false })
 
 export const InstanceSchema = Type.Object({ id: ObjectIdSchema, name: Type.String() })
 
 export const InstanceParamsSchema = Type.Object({ instanceId: ObjectIdSchema })
 
-export const OrgCreateSchema = InstanceCreateSchema
-export type OrgCreate = InstanceCreate
+export const OrgCreateSchema = Type.Object(CreateProperties, { additionalProperties: false })
 
 export const OrgSchema = Type.Object({ id: ObjectIdSchema, instanceId: ObjectIdSchema, name: Type.String() })
 
@@ -46,9 +47,8 @@ export const InstanceWithOrgsSchema = Type.Object({
 })
 export type InstanceWithOrgs = Static<typeof InstanceWithOrgsSchema>
 
-/** Losant's default and largest page sizes (its paged collections' `perPage`). */
+/** Losant's default page size (its paged collections' `perPage`; the largest, 1000, bounds InvitePageQuerySchema's). */
 export const DEFAULT_PER_PAGE = 100
-export const MAX_PER_PAGE = 1000
 
 /**
  * `GET /_emulator/instances/{instanceId}/orgs/{orgId}/invites`: the Losant listing's sort
@@ -60,10 +60,9 @@ export const InvitePageQuerySchema = Type.Object({
   page: Type.Optional(Type.String({ pattern: '^(0|[1-9][0-9]{0,6})$' })),
   perPage: Type.Optional(Type.String({ pattern: '^([1-9][0-9]{0,2}|1000)$' }))
 }, { additionalProperties: false })
-export type InvitePageQuery = Static<typeof InvitePageQuerySchema>
 
 /** An invite as the Losant API presents it (no `_type`, `_links`), with its token, which the e-mail link carries. */
-export const ControlInviteSchema = Type.Composite([
+const ControlInviteSchema = Type.Composite([
   Type.Omit(OrgInviteSchema, ['_type', '_links']),
   Type.Object({ token: Type.String() })
 ])
@@ -121,7 +120,7 @@ export const OutboxQuerySchema = Type.Object({
  * resend) carries its new token; `accepted`, the invite was accepted (the address is a
  * member of the org); `gone`, it was declined or deleted, or its org was.
  */
-export const OUTBOX_STATES = ['pending', 'expired', 'replaced', 'accepted', 'gone'] as const
+const OUTBOX_STATES = ['pending', 'expired', 'replaced', 'accepted', 'gone'] as const
 export type OutboxState = typeof OUTBOX_STATES[number]
 
 /** An e-mail the real service would have sent: the invite's link carries `token`. */

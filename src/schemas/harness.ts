@@ -4,10 +4,10 @@ import { ObjectIdSchema } from './common.js'
 /** Schemas of the test-harness features of the control plane: the request journal and faults. */
 
 /** An HTTP method name, matched case-insensitively. */
-export const MethodNameSchema = Type.String({ pattern: '^[A-Za-z]{1,16}$' })
+const MethodNameSchema = Type.String({ pattern: '^[A-Za-z]{1,16}$' })
 
 /** A glob over the request path (no query string), in the invite filters' syntax (docs/API.md, globs). */
-export const PathGlobSchema = Type.String({ minLength: 1, maxLength: 256 })
+const PathGlobSchema = Type.String({ minLength: 1, maxLength: 256 })
 
 /**
  * `GET` and `DELETE /_emulator/requests`. Query values are strings (no coercion). Unknown
@@ -37,10 +37,9 @@ export const RequestStreamQuerySchema = Type.Object({
   orgId: Type.Optional(ObjectIdSchema),
   after: Type.Optional(Type.String({ pattern: '^(0|[1-9][0-9]{0,15})$' }))
 }, { additionalProperties: false })
-export type RequestStreamQuery = Static<typeof RequestStreamQuerySchema>
 
 /** What a request's token was, never the token itself. */
-export const TokenSummarySchema = Type.Object({
+const TokenSummarySchema = Type.Object({
   scope: Type.Array(Type.String()),
   instanceId: Type.Optional(Type.String()),
   /** Why the token was refused (`Invalid access token`, `Access token has expired`); its scope is then empty. */

@@ -2,9 +2,9 @@ import { Type, type Static } from '@sinclair/typebox'
 import { GlobalQueryProperties, LinksSchema, ObjectIdSchema, StringEnum } from './common.js'
 import { OrgInviteSchema } from './orgInvite.js'
 
-export const SORT_FIELDS = ['email', 'role', 'inviteDate'] as const
-export const SORT_DIRECTIONS = ['asc', 'desc'] as const
-export const FILTER_FIELDS = ['email', 'role'] as const
+const SORT_FIELDS = ['email', 'role', 'inviteDate'] as const
+const SORT_DIRECTIONS = ['asc', 'desc'] as const
+const FILTER_FIELDS = ['email', 'role'] as const
 export type SortField = typeof SORT_FIELDS[number]
 export type SortDirection = typeof SORT_DIRECTIONS[number]
 export type FilterField = typeof FILTER_FIELDS[number]
@@ -13,7 +13,7 @@ export type FilterField = typeof FILTER_FIELDS[number]
  * Longest `filter` accepted. Matching is linear in the value but proportional to the
  * pattern's width too, so the pattern is bounded (docs/API.md, filtering).
  */
-export const FILTER_MAX_LENGTH = 256
+const FILTER_MAX_LENGTH = 256
 
 /**
  * Query of GET /instances/{instanceId}/orgs/{orgId}/invites: the action's parameters, then

@@ -1,4 +1,4 @@
-import { Type, type Static } from '@sinclair/typebox'
+import { Type } from '@sinclair/typebox'
 import { OrgRoleSchema, ResourceRolesSchema } from './common.js'
 
 /** Losant's `orgRoleInfo`: the body of a resend. Every field optional; given fields replace the invite's. */
@@ -7,5 +7,3 @@ export const OrgRoleInfoSchema = Type.Object({
   applicationRoles: Type.Optional(ResourceRolesSchema),
   dashboardRoles: Type.Optional(ResourceRolesSchema)
 }, { additionalProperties: false, title: 'Organization Role Info' })
-
-export type OrgRoleInfo = Static<typeof OrgRoleInfoSchema>

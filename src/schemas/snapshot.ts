@@ -7,7 +7,7 @@ import { NameSchema, ScopeNameSchema } from './control.js'
  * Optional invite fields are filled in when applied: a new id, `inviteDate` now, the
  * configured ttl, a new invite token.
  */
-export const SnapshotInviteSchema = Type.Object({
+const SnapshotInviteSchema = Type.Object({
   id: Type.Optional(ObjectIdSchema),
   email: EmailSchema,
   role: OrgRoleSchema,
@@ -20,25 +20,25 @@ export const SnapshotInviteSchema = Type.Object({
   token: Type.Optional(Type.String({ minLength: 1, maxLength: 1024 }))
 }, { additionalProperties: false })
 
-export const SnapshotMemberSchema = Type.Object({
+const SnapshotMemberSchema = Type.Object({
   email: EmailSchema,
   role: OrgRoleSchema
 }, { additionalProperties: false })
 
-export const SnapshotOrgSchema = Type.Object({
+const SnapshotOrgSchema = Type.Object({
   id: ObjectIdSchema,
   name: Type.Optional(NameSchema),
   invites: Type.Optional(Type.Array(SnapshotInviteSchema, { maxItems: 1_000_000 })),
   members: Type.Optional(Type.Array(SnapshotMemberSchema, { maxItems: 1_000_000 }))
 }, { additionalProperties: false })
 
-export const SnapshotInstanceSchema = Type.Object({
+const SnapshotInstanceSchema = Type.Object({
   id: ObjectIdSchema,
   name: Type.Optional(NameSchema),
   orgs: Type.Optional(Type.Array(SnapshotOrgSchema))
 }, { additionalProperties: false })
 
-export const SnapshotTokenSchema = Type.Object({
+const SnapshotTokenSchema = Type.Object({
   /** Any string: accepted as a bearer token as it is. */
   token: Type.String({ minLength: 1, maxLength: 4096 }),
   scope: Type.Array(ScopeNameSchema, { minItems: 1, maxItems: 100 }),

@@ -4,7 +4,7 @@
  * percent-encoded or repeated.
  */
 
-export const REDACTED = '[redacted]'
+const REDACTED = '[redacted]'
 
 /**
  * Query parameters and body properties that carry a credential: a bearer token

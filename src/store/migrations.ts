@@ -1,7 +1,7 @@
 import type Database from 'better-sqlite3'
 
 /** `PRAGMA application_id` of the emulator's files: "LSIE", Losant invites emulator. */
-export const APPLICATION_ID = 0x4C534945
+const APPLICATION_ID = 0x4C534945
 
 /**
  * The schema, versioned with `PRAGMA user_version`: migration N takes a database from

@@ -83,7 +83,7 @@ const GLOB_FUNCTION = 'invite_glob'
 
 const { SqliteError } = Database
 
-export function reverseString (value: string): string {
+function reverseString (value: string): string {
   return Array.from(value).reverse().join('')
 }
 

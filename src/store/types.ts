@@ -4,9 +4,9 @@ import type { CompiledGlob } from '../glob.js'
 import type { FilterField, SortDirection, SortField } from '../schemas/orgInviteCollection.js'
 
 export type OrgRole = 'admin' | 'edit' | 'collaborate' | 'view' | 'none'
-export type ResourceRoleName = 'collaborate' | 'view' | 'none'
+type ResourceRoleName = 'collaborate' | 'view' | 'none'
 
-export interface ResourceRole {
+interface ResourceRole {
   resourceId: string
   role: ResourceRoleName
 }
@@ -23,7 +23,7 @@ export interface OrgRecord {
 }
 
 /** What an invite says about the invitee's roles: what POST and resend may change. */
-export interface InviteRoles {
+interface InviteRoles {
   role: OrgRole
   applicationRoles?: ResourceRole[]
   dashboardRoles?: ResourceRole[]
@@ -71,7 +71,7 @@ export interface MemberRecord {
 }
 
 /** A bearer token declared in a seed or snapshot: accepted as it is, with its scopes. */
-export interface StaticTokenRecord extends TokenGrant {
+interface StaticTokenRecord extends TokenGrant {
   token: string
 }
 

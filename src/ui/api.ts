@@ -75,7 +75,7 @@ interface CallOptions {
   headers?: Record<string, string>
 }
 
-export async function call<T> (url: URL, options: CallOptions = {}): Promise<T> {
+async function call<T> (url: URL, options: CallOptions = {}): Promise<T> {
   const headers: Record<string, string> = { accept: 'application/json', ...UI_MARK, ...options.headers }
   let body: string | undefined
   if (options.body !== undefined) {

@@ -13,8 +13,8 @@ const LEFT_OUT_PREFIXES = ['sec-fetch-', 'sec-ch-']
 const REDACTED = '[redacted]'
 
 /** Shell variables the command reads the secrets from, with what to set them to. */
-export const TOKEN_VARIABLE = { name: 'TOKEN', what: 'a Losant bearer token' }
-export const INVITE_TOKEN_VARIABLE = { name: 'INVITE_TOKEN', what: 'the invite token of the e-mail' }
+const TOKEN_VARIABLE = { name: 'TOKEN', what: 'a Losant bearer token' }
+const INVITE_TOKEN_VARIABLE = { name: 'INVITE_TOKEN', what: 'the invite token of the e-mail' }
 type Variable = typeof TOKEN_VARIABLE
 
 /** One shell word, made of literal text and variables. */

@@ -13,7 +13,7 @@ export interface JournalFilter {
   orgId?: string
 }
 
-export const POLL_MS = 1000
+const POLL_MS = 1000
 const STREAM_RETRY_MS = 5000
 /** New entries are handed over at most this often (a burst of requests renders once). */
 const FLUSH_MS = 100

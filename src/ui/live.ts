@@ -19,7 +19,7 @@ const TOPICS: readonly Topic[] = ['data', 'faults', 'journal', 'clock']
  * it), the versions are read every second instead. `unreachable`: the emulator does not
  * answer (stopped, or the network is down); the page keeps trying.
  */
-export type Connection = 'connecting' | 'live' | 'polling' | 'unreachable'
+type Connection = 'connecting' | 'live' | 'polling' | 'unreachable'
 
 export interface LiveState {
   connection: Connection

@@ -11,7 +11,7 @@ export interface Route {
   query: URLSearchParams
 }
 
-export function parseRoute (hash: string): Route {
+function parseRoute (hash: string): Route {
   const [path = '', search = ''] = hash.replace(/^#/, '').split('?', 2)
   return { segments: path.split('/').filter((s) => s !== '').map(decodeURIComponent), query: new URLSearchParams(search) }
 }

@@ -13,7 +13,7 @@ import { wantsLinks } from '../../domain/present.js'
 
 const PATH = '/instances/:instanceId/orgs/:orgId/invites'
 
-export const InstanceOrgParamsSchema = Type.Object({
+const InstanceOrgParamsSchema = Type.Object({
   instanceId: ObjectIdSchema,
   orgId: ObjectIdSchema
 })

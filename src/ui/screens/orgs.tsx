@@ -133,6 +133,6 @@ function CreateOrg ({ instances, onCreated }: { instances: Instance[], onCreated
 }
 
 /** The fields a person filled in (blank ones are left to the server's defaults). */
-export function withoutBlanks (fields: Record<string, string>): Record<string, string> {
+function withoutBlanks (fields: Record<string, string>): Record<string, string> {
   return Object.fromEntries(Object.entries(fields).map(([key, value]) => [key, value.trim()]).filter(([, value]) => value !== ''))
 }
