@@ -14,7 +14,7 @@ export type StorageFailure =
 /**
  * Every error the emulator answers with is built here, in Losant's shape:
  * `{"type": string, "message": string}` and nothing else. The literals come from
- * the contract (BEHAVIOUR.md); routes never build error bodies themselves.
+ * the contract (docs/API.md, errors); routes never build error bodies themselves.
  */
 export class LosantError extends Error {
   readonly statusCode: number

@@ -23,7 +23,7 @@ function realFirstError (schema: object, value: unknown, parameter: string): str
   const validate = compile(schema)
   assert.equal(validate(value), false, 'the value is invalid')
   const { field, message } = validate.errors![0]!
-  // `data` is the parameter itself; `data.x.0.y` a path inside it (BEHAVIOUR.md: "`data.` dropped").
+  // `data` is the parameter itself; `data.x.0.y` a path inside it (docs/API.md, validation: "`data.` dropped").
   const inside = field === 'data' ? [] : [field.slice('data.'.length)]
   return `${[parameter, ...inside].filter((part) => part !== '').join('.')} ${message}`
 }

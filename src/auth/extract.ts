@@ -3,7 +3,7 @@ import { errors } from '../errors.js'
 const SCHEME = /^(?:bearer|jwt)[ \t]+(.*)$/i
 
 /**
- * Where a token may come from (BEHAVIOUR.md): `Authorization: Bearer <t>` or `JWT <t>`
+ * Where a token may come from (docs/API.md, tokens): `Authorization: Bearer <t>` or `JWT <t>`
  * (scheme case-insensitive), or the query parameters `access_token` and `jwt`.
  * Returns undefined when the request carries none. A token given in more than one place
  * is refused as invalid (a choice, after RFC 6750 section 2: one method per request).

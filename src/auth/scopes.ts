@@ -1,5 +1,5 @@
 /**
- * Accepted scopes per action (BEHAVIOUR.md, tokens and scopes). A request is allowed when
+ * Accepted scopes per action (README.md, the Losant API's table; docs/API.md, tokens). A request is allowed when
  * one of its token's scopes is in the set: plain string match, `instanceOrgInvites.*` is a
  * scope name, not a wildcard.
  */

@@ -18,8 +18,8 @@ import type { MethodTable } from './routing.js'
  * Every step that decides what a request gets, in the order it runs: the first step that
  * answers wins. `installPipeline` registers them in this order, and only it; the test of
  * the order (test/http/pipeline.test.ts) drives a request across every boundary of this
- * list. The order is the contract's (docs/CONTRACT.md, order of checks), with the
- * emulator's own steps placed where docs/API.md says.
+ * list. The order is the contract's, with the emulator's own steps around it (docs/API.md,
+ * order of checks).
  */
 export const REQUEST_STEPS = [
   /** `onRequest`: a Host that is not allowed, or another site's page (403; no Host 400). src/security/origins.ts */
@@ -128,7 +128,7 @@ function answerNonPreflightOptions (methods: MethodTable): onRequestHookHandler 
 
 /**
  * The order of checks every route goes through, as Losant's framework does it
- * (docs/CONTRACT.md, order of checks):
+ * (docs/API.md, order of checks):
  *   1. validate path params, then query, then body (first error only) -> 400
  *   2. authenticate the token, if one is present                       -> 401
  *   3. authorize: an accepted scope, the token's instance              -> 403

@@ -26,7 +26,7 @@ export const ResourceRolesSchema = Type.Array(ResourceRoleSchema, { maxItems: 10
 
 export const EmailSchema = Type.String({ format: 'email', maxLength: 1024 })
 
-/** `_links.self.href`, as the framework decorates entities (BEHAVIOUR.md, response decoration). */
+/** `_links.self.href`, as the framework decorates entities (docs/API.md, response decoration). */
 export const LinksSchema = Type.Object({
   self: Type.Object({ href: Type.String() })
 })

@@ -5,7 +5,7 @@ import type { FastifyInstance } from 'fastify'
 import { buildWorld, mintToken, type World } from '../helper.js'
 
 /**
- * The scope matrix, written by hand from the contract (BEHAVIOUR.md, "Tokens and scopes"),
+ * The scope matrix, written by hand from the contract (restated in README.md's table of the Losant API),
  * never read from src/: the status each action answers a token with just these scopes.
  * A row is the scopes, then the statuses of
  *   list (GET invites), invite (POST invites), read (GET one invite),

@@ -49,7 +49,7 @@ describe('POST /instances/{instanceId}/orgs/{orgId}/invites', () => {
   })
 
   test('ids are 24 hex characters and time-ordered', async (t) => {
-    // Like a MongoDB ObjectId (BEHAVIOUR.md): the first 4 bytes are the creation time in
+    // Like a MongoDB ObjectId (docs/API.md, invites): the first 4 bytes are the creation time in
     // seconds, so ids sort in creation order, across seconds and within one.
     const clock = new Clock()
     const world = await buildWorld(t, { clock })
