@@ -39,6 +39,43 @@ describe('SqliteInviteStore', () => {
     assert.throws(() => new SqliteInviteStore(path), /newer than this emulator's/)
   })
 
+  test('a database of schema version 4 keeps its invites, their orders and its outbox when migrated', (t) => {
+    const path = tempDb(t)
+    const store = new SqliteInviteStore(path)
+    store.createInstance({ id: I, name: 'i' })
+    store.createOrg({ instanceId: I, id: O, name: 'o' })
+    const emails = ['b@x.test', 'a@y.test', 'c@x.test']
+    emails.forEach((email, i) => {
+      const invite = store.upsertInvite(I, O, { id: `${i}`.padStart(24, 'c'), email, role: (['view', 'admin', 'edit'] as const)[i]!, inviteDate: 1000 + i, ttl: 60_000, token: `t${i}` })
+      store.addOutboxMessage({ id: `${i}`.padStart(24, 'd'), to: email, instanceId: I, orgId: O, inviteId: invite.id, token: invite.token, sentAt: 1000 + i, role: invite.role })
+    })
+    const listings = (s: SqliteInviteStore) => (['email', 'role', 'inviteDate'] as const).flatMap((sortField) => (['asc', 'desc'] as const).map((sortDirection) =>
+      s.listInvites({ instanceId: I, orgId: O, sortField, sortDirection }).map((invite) => invite.email)))
+    const before = { listings: listings(store), outbox: store.listOutbox(), to: store.listOutbox('b@x.test'), page: store.pageInvites({ instanceId: I, orgId: O, sortField: 'role', sortDirection: 'asc', filter: { field: 'role', glob: compileGlob('*i*') } }, 0, 1) }
+    store.close()
+    // As version 4 left it: an index per sort order, the outbox a rowid table.
+    const db = new Database(path)
+    db.exec(`
+      CREATE INDEX invites_by_role ON invites (instance_id, org_id, role, id);
+      CREATE INDEX invites_by_date ON invites (instance_id, org_id, invite_date, id);
+      CREATE TABLE outbox4 (id TEXT PRIMARY KEY, to_email TEXT NOT NULL, instance_id TEXT NOT NULL, org_id TEXT NOT NULL,
+        invite_id TEXT NOT NULL, token TEXT NOT NULL, sent_at INTEGER NOT NULL, role TEXT);
+      INSERT INTO outbox4 SELECT * FROM outbox;
+      DROP TABLE outbox;
+      ALTER TABLE outbox4 RENAME TO outbox;
+      CREATE INDEX outbox_by_recipient ON outbox (to_email, sent_at);`)
+    db.pragma('user_version = 4')
+    db.close()
+
+    const migrated = new SqliteInviteStore(path)
+    t.after(() => migrated.close())
+    assert.deepEqual(listings(migrated), before.listings)
+    assert.deepEqual(migrated.listOutbox(), before.outbox)
+    assert.deepEqual(migrated.listOutbox('b@x.test'), before.to)
+    assert.deepEqual(migrated.pageInvites({ instanceId: I, orgId: O, sortField: 'role', sortDirection: 'asc', filter: { field: 'role', glob: compileGlob('*i*') } }, 0, 1), before.page)
+    assert.equal(before.outbox.length, 3)
+  })
+
   test('a file another store holds is refused; it opens once that one is closed', (t) => {
     const path = tempDb(t)
     const first = new SqliteInviteStore(path)
