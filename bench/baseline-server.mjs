@@ -66,3 +66,5 @@ for (const path of paths) {
   })
 }
 await app.listen({ port: Number(values.port), host: '127.0.0.1' })
+// A clean stop on SIGTERM, so that `node --cpu-prof` writes its profile.
+process.once('SIGTERM', () => { app.close().then(() => process.exit(0), () => process.exit(1)) })

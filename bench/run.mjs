@@ -14,6 +14,9 @@
 //                                          (bench/variants.mjs), against all of them on
 //   options: --rounds N  --duration S (a-c)  --probe S (f, g)  --json FILE (raw results)
 //            --only a,c,d  some scenarios only (quick iterations; the targets of the rest are not judged)
+//            --cpu-prof DIR  the emulator and the lean baseline under `node --cpu-prof`, and where
+//                          each spends its CPU per request, by stage (bench/stages.mjs); with --only c:
+//                          the POST's stage table of docs/PERFORMANCE.md
 import { spawn } from 'node:child_process'
 import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import http from 'node:http'
@@ -25,6 +28,7 @@ import { parseArgs } from 'node:util'
 import autocannon from 'autocannon'
 import Database from 'better-sqlite3'
 import { NODE_FLAGS } from '../scripts/node-flags.mjs'
+import { stageTable } from './stages.mjs'
 import { VARIANTS } from './variants.mjs'
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
@@ -37,7 +41,8 @@ const { values: args } = parseArgs({
     duration: { type: 'string' },
     probe: { type: 'string' },
     json: { type: 'string' },
-    only: { type: 'string' }
+    only: { type: 'string' },
+    'cpu-prof': { type: 'string' }
   }
 })
 
@@ -83,10 +88,14 @@ const { newObjectId } = await import(modulePath('ids'))
  * package's command and the image run it: the bundle, under scripts/node-flags.mjs's V8
  * flags. The baseline runs under plain node.
  */
+/** With --cpu-prof: V8's CPU profile of the process, written into that folder when it exits (SIGTERM, stopServer). */
+const PROFILE_DIR = args['cpu-prof']
+const profiled = (name) => PROFILE_DIR === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', PROFILE_DIR, '--cpu-prof-name', `${name}.cpuprofile`]
 const EMULATOR = args.source
   ? { command: [process.execPath, '--import', 'tsx', join(ROOT, 'src', 'server.ts')], env: process.env }
-  : { command: [process.execPath, ...NODE_FLAGS, BUNDLE], env: process.env }
+  : { command: [process.execPath, ...NODE_FLAGS, ...profiled('emulator'), BUNDLE], env: process.env }
 const BASELINE = { command: [process.execPath, join(ROOT, 'bench', 'baseline-server.mjs')], env: process.env }
+const LEAN_BASELINE = { command: [process.execPath, ...profiled('lean-baseline'), join(ROOT, 'bench', 'baseline-server.mjs')], env: process.env }
 
 /**
  * The lean baseline's database (L): the seeded invites in a table with only the primary key
@@ -182,11 +191,14 @@ async function startServer ({ command, env }, extra) {
   }
 }
 
-async function stopServer ({ child }) {
+/** Kills a server; `clean`: asks it to stop (SIGTERM), so that `--cpu-prof` writes its profile. */
+async function stopServer ({ child }, clean = false) {
   if (child.exitCode === null && child.signalCode === null) {
     const exited = new Promise((resolve) => child.once('exit', resolve))
-    child.kill('SIGKILL')
+    child.kill(clean ? 'SIGTERM' : 'SIGKILL')
+    const timer = clean ? setTimeout(() => child.kill('SIGKILL'), 10_000) : undefined
     await exited
+    clearTimeout(timer)
   }
   children.delete(child)
 }
@@ -237,6 +249,8 @@ function send (port, method, path, headers = {}, body = undefined, agent = false
  * `cpu`: the server's CPU time per request, in µs.
  */
 async function load (server, requests) {
+  server.requests ??= 0
+  server.cpu ??= 0
   const latencies = []
   const cpuBefore = cpuMicros(server.child)
   const tracker = autocannon({
@@ -249,6 +263,8 @@ async function load (server, requests) {
     if (latencies.length < 5_000_000) latencies.push(ms)
   })
   const result = await tracker
+  server.requests += result.requests.total
+  server.cpu += cpuMicros(server.child) - cpuBefore
   latencies.sort((x, y) => x - y)
   return {
     rps: result.requests.total / result.duration,
@@ -498,7 +514,7 @@ async function main () {
     const baselineArgs = ['--answers', answersPath, '--db', baselineDb]
     const baseline = await startServer(BASELINE, baselineArgs)
     const leanArgs = ['--answers', answersPath, '--db', leanDb]
-    const lean = await startServer(BASELINE, leanArgs)
+    const lean = await startServer(LEAN_BASELINE, leanArgs)
     const servers = Object.fromEntries([...emulators.map((e) => [e.id, e.server]), ['B', baseline], ['L', lean]])
     const ids = Object.keys(servers)
     // f and g are GETs, which both baselines answer alike: the schema baseline answers them.
@@ -528,7 +544,12 @@ async function main () {
       results.rounds.push(r)
     }
     results.rss = Object.fromEntries(ids.map((which) => [which, peakRssMiB(servers[which].child)]))
-    for (const which of ids) await stopServer(servers[which])
+    for (const which of ids) await stopServer(servers[which], PROFILE_DIR !== undefined)
+    if (PROFILE_DIR !== undefined) {
+      // The CPU per request of every load run, the warm-up's too (the profile covers them all).
+      const profiles = [['A (emulator)', 'emulator', servers.A], ['L (lean baseline)', 'lean-baseline', servers.L]]
+      process.stdout.write(`${stageTable(profiles.map(([label, name, server]) => ({ label, file: join(PROFILE_DIR, `${name}.cpuprofile`), cpu: server.cpu / server.requests })))}\n\n`)
+    }
 
     if (args.ablation) {
       reportAblation(results, loadScenarios, scaling, globs)
