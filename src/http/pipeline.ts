@@ -1,5 +1,5 @@
 import { timingSafeEqual } from 'node:crypto'
-import type { FastifyInstance, FastifyRequest, RouteOptions, onRequestAsyncHookHandler, onRequestHookHandler, preValidationAsyncHookHandler } from 'fastify'
+import type { FastifyInstance, FastifyRequest, RouteOptions, onRequestAsyncHookHandler, onRequestHookHandler, preValidationHookHandler } from 'fastify'
 import cors from '@fastify/cors'
 import { extractToken } from '../auth/extract.js'
 import type { TokenGrant } from '../auth/grant.js'
@@ -166,9 +166,16 @@ function installRequestChecks (routeOptions: RouteOptions, deps: PipelineDepende
     const checkAdmin: onRequestAsyncHookHandler = async (request) => authorizeAdmin(request, adminToken)
     routeOptions.onRequest = prependHook(checkAdmin, routeOptions.onRequest)
   }
-  const check: preValidationAsyncHookHandler = async (request) => {
-    validate(request, policy, validateParams, validateQuery, validateBody)
-    if (policy.access === 'token') authorizeToken(request, policy.action, deps.tokens)
+  // Callback style: no promise and no microtask per request (performance: docs/PERFORMANCE.md).
+  const check: preValidationHookHandler = (request, _reply, done) => {
+    try {
+      validate(request, policy, validateParams, validateQuery, validateBody)
+      if (policy.access === 'token') authorizeToken(request, policy.action, deps.tokens)
+    } catch (error) {
+      done(error as Error)
+      return
+    }
+    done()
   }
   routeOptions.preValidation = prependHook(check, routeOptions.preValidation)
 }
