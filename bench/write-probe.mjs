@@ -3,8 +3,8 @@
 // (docs/PERFORMANCE.md, "POST"). In one process, through the store itself (dist/, or src/
 // with --source): a database like the benchmark's (an org of 50 invites, one of 10,000,
 // one of 100,000, an outbox of 100,000 e-mails), copied once per variant of the schema
-// (as shipped, one of its indexes dropped, or what migration 5 dropped made again), then,
-// in interleaved rounds:
+// (as shipped, one of its indexes dropped, or one that migration 5 dropped made again),
+// then, in interleaved rounds:
 // - writes: a POST's transaction (the upsert and its outbox row), re-inviting the 50-invite
 //   org's emails in rotation (the benchmark's c) and inviting new emails into the
 //   10,000-invite org: CPU time per transaction (process.cpuUsage, every thread);
@@ -128,17 +128,7 @@ try {
   seed(seeded)
   const variants = [{ name: 'as shipped', index: undefined }, ...Object.entries(INDEXES).map(([index, reads]) => typeof reads[0] === 'string'
     ? { name: `with ${index} (dropped by migration 5)`, index, sql: reads[0] }
-    : { name: `without ${index}`, index, sql: `DROP INDEX ${index}` }),
-  {
-    name: 'outbox a rowid table and an index on its id (before migration 5)',
-    sql: `
-    CREATE TABLE outbox_rowid (id TEXT PRIMARY KEY, to_email TEXT NOT NULL, instance_id TEXT NOT NULL, org_id TEXT NOT NULL,
-      invite_id TEXT NOT NULL, token TEXT NOT NULL, sent_at INTEGER NOT NULL, role TEXT);
-    INSERT INTO outbox_rowid SELECT * FROM outbox ORDER BY sent_at;
-    DROP TABLE outbox;
-    ALTER TABLE outbox_rowid RENAME TO outbox;
-    CREATE INDEX outbox_by_recipient ON outbox (to_email, sent_at);`
-  }]
+    : { name: `without ${index}`, index, sql: `DROP INDEX ${index}` })]
   for (const [i, variant] of variants.entries()) {
     variant.path = join(dir, `variant${i}.db`)
     copyFileSync(seeded, variant.path)

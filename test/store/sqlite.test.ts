@@ -53,17 +53,11 @@ describe('SqliteInviteStore', () => {
       s.listInvites({ instanceId: I, orgId: O, sortField, sortDirection }).map((invite) => invite.email)))
     const before = { listings: listings(store), outbox: store.listOutbox(), to: store.listOutbox('b@x.test'), page: store.pageInvites({ instanceId: I, orgId: O, sortField: 'role', sortDirection: 'asc', filter: { field: 'role', glob: compileGlob('*i*') } }, 0, 1) }
     store.close()
-    // As version 4 left it: an index per sort order, the outbox a rowid table.
+    // As version 4 left it: an index per sort order.
     const db = new Database(path)
     db.exec(`
       CREATE INDEX invites_by_role ON invites (instance_id, org_id, role, id);
-      CREATE INDEX invites_by_date ON invites (instance_id, org_id, invite_date, id);
-      CREATE TABLE outbox4 (id TEXT PRIMARY KEY, to_email TEXT NOT NULL, instance_id TEXT NOT NULL, org_id TEXT NOT NULL,
-        invite_id TEXT NOT NULL, token TEXT NOT NULL, sent_at INTEGER NOT NULL, role TEXT);
-      INSERT INTO outbox4 SELECT * FROM outbox;
-      DROP TABLE outbox;
-      ALTER TABLE outbox4 RENAME TO outbox;
-      CREATE INDEX outbox_by_recipient ON outbox (to_email, sent_at);`)
+      CREATE INDEX invites_by_date ON invites (instance_id, org_id, invite_date, id);`)
     db.pragma('user_version = 4')
     db.close()
 
