@@ -3,9 +3,9 @@
 // baselines, bare Fastify servers answering the same requests with the emulator's own
 // answers captured beforehand, whose POSTs also make a durable write
 // (bench/baseline-server.mjs): into the emulator's schema (B), or into a lean one, the
-// invites table with only its primary key and unique email index (L). All listen on 127.0.0.1 only; every load run is bounded in
-// time (and every probe loop in count too); every server started here is killed on the way
-// out, error or not.
+// invites table with only its primary key and unique email index (L). All listen on
+// 127.0.0.1 only; every load run is bounded in time (and every probe loop in count too);
+// every server started here is killed on the way out, error or not.
 //
 //   npm run bench                          full run (builds first)
 //   node bench/run.mjs --smoke             seconds: tiny orgs and durations
@@ -90,12 +90,14 @@ const { newObjectId } = await import(modulePath('ids'))
  */
 /** With --cpu-prof: V8's CPU profile of the process, written into that folder when it exits (SIGTERM, stopServer). */
 const PROFILE_DIR = args['cpu-prof']
-const profiled = (name) => PROFILE_DIR === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', PROFILE_DIR, '--cpu-prof-name', `${name}.cpuprofile`]
+const withProfile = ([node, ...rest], name) => PROFILE_DIR === undefined
+  ? [node, ...rest]
+  : [node, '--cpu-prof', '--cpu-prof-dir', PROFILE_DIR, '--cpu-prof-name', `${name}.cpuprofile`, ...rest]
 const EMULATOR = args.source
   ? { command: [process.execPath, '--import', 'tsx', join(ROOT, 'src', 'server.ts')], env: process.env }
-  : { command: [process.execPath, ...NODE_FLAGS, ...profiled('emulator'), BUNDLE], env: process.env }
+  : { command: withProfile([process.execPath, ...NODE_FLAGS, BUNDLE], 'emulator'), env: process.env }
 const BASELINE = { command: [process.execPath, join(ROOT, 'bench', 'baseline-server.mjs')], env: process.env }
-const LEAN_BASELINE = { command: [process.execPath, ...profiled('lean-baseline'), join(ROOT, 'bench', 'baseline-server.mjs')], env: process.env }
+const LEAN_BASELINE = { command: withProfile(BASELINE.command, 'lean-baseline'), env: process.env }
 
 /**
  * The lean baseline's database (L): the seeded invites in a table with only the primary key
