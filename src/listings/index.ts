@@ -88,8 +88,8 @@ export class Listings {
     const { instanceId, orgId, sortField, sortDirection, filter } = query
     const orgRecords = this.#orgRecords?.get(instanceId, orgId)
     if (orgRecords === undefined) {
-      // Not kept (an org too large to keep, or not listed yet): the store reads only the
-      // page, through the sort order's index, and counts the matches.
+      // Not kept (an org too large to keep, or not listed yet): the store sorts the org's
+      // invites keeping only the first offset + limit, and counts the matches.
       requireOrg(this.#store, instanceId, orgId)
       const listQuery: InviteListQuery = { instanceId, orgId, sortField, sortDirection }
       if (filter !== undefined) listQuery.filter = { field: filter.field, glob: compileFilter(filter.pattern) }
