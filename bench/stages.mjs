@@ -36,29 +36,30 @@ export const STAGES = [
 
 /**
  * Which stage a frame is, by its source file (from the bundle's source map, or a script's
- * own URL) and, in src/app.ts, which registers hooks of several stages, by the source line
- * its function starts on.
+ * own URL) and, in src/http/pipeline.ts, which holds steps of several stages, by its
+ * function's name or the source line it starts on.
  */
 function stageOfSource (source, functionName, line) {
   const file = source.replace(/\\/g, '/')
   const has = (part) => file.includes(part)
-  if (has('src/app.ts')) {
-    if (functionName === 'delegator') return 'origin guard, CORS'
-    if (/ContentTypeParser|nestingDepth/.test(line)) return 'body: read, JSON.parse'
+  if (has('src/http/pipeline')) {
+    if (functionName === 'authorizeToken' || functionName === 'authorizeAdmin' || functionName === 'checkAdmin') return 'auth: token check'
+    if (/cors/i.test(line)) return 'origin guard, CORS'
+    if (functionName === 'validate' || functionName === 'check') return 'validation, query parsing'
     return 'Fastify: routing, hooks, reply'
   }
   if (has('node_modules/@fastify/cors/') || has('src/security/origins')) return 'origin guard, CORS'
   if (has('src/security/redact') || has('src/harness/')) return 'faults, journal'
   if (has('src/auth/') || has('node_modules/fast-jwt/')) return 'auth: token check'
-  if (has('src/pipeline') || has('src/validation') || has('src/querystring') || has('node_modules/is-my-json-valid/') ||
+  if (has('src/validation') || has('src/querystring') || has('node_modules/is-my-json-valid/') ||
     has('node_modules/fast-querystring/') || has('node_modules/qs/') || has('node_modules/ajv/')) return 'validation, query parsing'
-  if (has('node_modules/fastify/lib/content-type-parser') || has('node_modules/secure-json-parse/')) return 'body: read, JSON.parse'
-  if (has('node_modules/fastify/') || has('node_modules/find-my-way/') || has('node_modules/light-my-request/') ||
+  if (has('src/http/body-parser') || has('node_modules/fastify/lib/content-type-parser') || has('node_modules/secure-json-parse/')) return 'body: read, JSON.parse'
+  if (has('src/http/') || has('src/app.ts') || has('node_modules/fastify/') || has('node_modules/find-my-way/') || has('node_modules/light-my-request/') ||
     has('node_modules/avvio/') || has('node_modules/fastify-plugin/') || has('node_modules/toad-cache/') ||
     has('node_modules/@fastify/') || has('node_modules/abstract-logging/') || has('node_modules/pino')) return 'Fastify: routing, hooks, reply'
   if (has('src/store/file-check')) return 'store: file check, data version, announce'
   if (has('src/store/')) return storeStage(functionName)
-  if (has('src/listings/') || has('src/routes/losant/present') || has('src/expiry')) return 'building the answer (listings)'
+  if (has('src/listings/') || has('src/domain/present') || has('src/domain/expiry')) return 'building the answer (listings)'
   if (has('src/')) return 'the route itself'
   if (has('better-sqlite3/lib/methods/transaction')) return 'SQLite: BEGIN, COMMIT (the WAL write)'
   if (has('bench/baseline-server')) return functionName === '' ? 'SQLite: the upsert and outbox row (one call)' : 'the route itself'

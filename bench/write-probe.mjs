@@ -34,7 +34,7 @@ const WRITES = Number(args.writes)
 const READS = Number(args.reads)
 const modulePath = (name) => args.source ? join(ROOT, 'src', `${name}.ts`) : join(ROOT, 'dist', 'src', `${name}.js`)
 const { SqliteInviteStore } = await import(modulePath('store/sqlite'))
-const { compileGlob } = await import(modulePath('listings/glob'))
+const { compileGlob } = await import(modulePath('glob'))
 
 const INSTANCE = '5f0000000000000000000001'
 const ORG50 = '5f00000000000000000000a1'
