@@ -9,6 +9,7 @@ import { storageProblemReason } from './errors.js'
 import { installHarness } from './harness/index.js'
 import { answerClientError, answerFrameworkError, installErrorHandling } from './http/error-handling.js'
 import { installPipeline } from './http/pipeline.js'
+import { logsAt } from './http/request-log.js'
 import { MethodTable } from './http/routing.js'
 import { Listings, type ListingsOptions } from './listings/index.js'
 import { registerOpenApi } from './openapi.js'
@@ -95,6 +96,9 @@ export async function buildAppWith (options: AppOptions, internal: InternalOptio
   })
   const app = Fastify({
     ...(options.loggerInstance === undefined ? { logger: options.logger ?? false } : { loggerInstance: options.loggerInstance }),
+    // A logger that writes nothing (--log-level silent) is every request's own: no child
+    // logger made per request for lines nobody keeps (performance: docs/PERFORMANCE.md).
+    ...(options.loggerInstance !== undefined && !logsAt(options.loggerInstance, 'fatal') ? { childLoggerFactory: (logger: FastifyBaseLogger) => logger } : {}),
     bodyLimit,
     // Our own one line per request (src/http/request-log.ts) replaces Fastify's two.
     logController: new LogController({ disableRequestLogging: true }),

@@ -11,7 +11,7 @@ import { originGuard, type OriginPolicy } from '../security/origins.js'
 import { lazyValidator, losantQueryValidator, losantValidator, type Validator } from '../validation.js'
 import { installJsonBodyParser } from './body-parser.js'
 import { unrouted } from './error-handling.js'
-import { logRequest } from './request-log.js'
+import { logRequest, logsAt } from './request-log.js'
 import type { MethodTable } from './routing.js'
 
 /**
@@ -106,7 +106,8 @@ export async function installPipeline (app: FastifyInstance, parts: PipelinePart
   // Validation is ours (installRequestChecks); Fastify's would run in another order and coerce.
   app.setValidatorCompiler(() => () => true)
 
-  app.addHook('onResponse', logRequest)
+  // Not a hook per request for a line the logger would drop (--log-level above info).
+  if (logsAt(app.log, 'info')) app.addHook('onResponse', logRequest)
   if (harness.journal !== undefined) app.addHook('onResponse', harness.journal)
 }
 
