@@ -28,13 +28,11 @@ export class TokenService {
   readonly #sign: (payload: Record<string, unknown>) => string
   readonly #verify: (token: string) => Record<string, unknown>
   /**
-   * Tokens whose signature checked out, by token, with what their claims grant (performance:
-   * a Map lookup instead of fast-jwt's cache, which hashes every token with SHA-256 first,
-   * and no grant made again per request). Bounded: dropped whole at VERIFIED_MAX. The time
-   * claims are still checked against the clock on every use; a token whose claims grant
-   * nothing valid is kept as such, and refused on every use.
+   * Payloads of tokens whose signature checked out, by token (performance: a Map lookup
+   * instead of fast-jwt's cache, which hashes every token with SHA-256 first). Bounded:
+   * dropped whole at VERIFIED_MAX. Claims are still checked against the clock on every use.
    */
-  readonly #verified = new Map<string, VerifiedToken>()
+  readonly #verified = new Map<string, Record<string, unknown>>()
   readonly #clock: Clock
   #staticTokens: ReadonlyMap<string, TokenGrant>
 
@@ -71,44 +69,28 @@ export class TokenService {
   verify (token: string): TokenGrant {
     const known = this.#staticTokens.get(token)
     if (known !== undefined) return known
-    let verified = this.#verified.get(token)
-    if (verified === undefined) {
-      let payload
+    let payload = this.#verified.get(token)
+    if (payload === undefined) {
       try {
         payload = this.#verify(token)
       } catch {
         throw errors.invalidToken()
       }
-      verified = readClaims(payload)
       if (this.#verified.size >= VERIFIED_MAX) this.#verified.clear()
-      this.#verified.set(token, verified)
+      this.#verified.set(token, payload)
     }
     const nowSeconds = this.#clock.now() / 1000
-    if (verified.nbf !== undefined && !(typeof verified.nbf === 'number' && verified.nbf <= nowSeconds)) throw errors.invalidToken()
-    if (verified.exp !== undefined) {
-      if (typeof verified.exp !== 'number') throw errors.invalidToken()
-      if (verified.exp <= nowSeconds) throw errors.expiredToken()
+    if (payload.nbf !== undefined && !(typeof payload.nbf === 'number' && payload.nbf <= nowSeconds)) throw errors.invalidToken()
+    if (payload.exp !== undefined) {
+      if (typeof payload.exp !== 'number') throw errors.invalidToken()
+      if (payload.exp <= nowSeconds) throw errors.expiredToken()
     }
-    if (verified.grant === undefined) throw errors.invalidToken()
-    return verified.grant
+    // The framework reads `scope` as an array of names; anything else grants nothing.
+    const scope = Array.isArray(payload.scope) ? payload.scope.filter((s): s is string => typeof s === 'string') : []
+    const grant: TokenGrant = { scope }
+    // A binding that is not a string must not read as "unbound" (fail closed).
+    if (payload.instanceId !== undefined && typeof payload.instanceId !== 'string') throw errors.invalidToken()
+    if (typeof payload.instanceId === 'string') grant.instanceId = payload.instanceId
+    return grant
   }
-}
-
-/** A token whose signature checked out: its time claims as given, and what it grants (undefined: nothing valid). */
-interface VerifiedToken {
-  nbf: unknown
-  exp: unknown
-  grant: Readonly<TokenGrant> | undefined
-}
-
-function readClaims (payload: Record<string, unknown>): VerifiedToken {
-  // The framework reads `scope` as an array of names; anything else grants nothing.
-  const scope = Array.isArray(payload.scope) ? payload.scope.filter((s): s is string => typeof s === 'string') : []
-  let grant: TokenGrant | undefined = { scope }
-  // A binding that is not a string must not read as "unbound" (fail closed).
-  if (payload.instanceId !== undefined && typeof payload.instanceId !== 'string') grant = undefined
-  else if (typeof payload.instanceId === 'string') grant.instanceId = payload.instanceId
-  // One object answers every use of the token: none may change it.
-  if (grant !== undefined) Object.freeze(Object.freeze(grant).scope)
-  return { nbf: payload.nbf, exp: payload.exp, grant }
 }
