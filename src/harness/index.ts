@@ -80,7 +80,7 @@ export function installHarness (app: FastifyInstance, emulator: Emulator, option
   })
 
   const faultHook: preValidationHookHandler = (request, reply, done) => {
-    if (faults.empty || isEmulatorOwn(request.url) || isUiRequest(request.headers)) {
+    if (faults.empty || isOwnRoute(request) || isUiRequest(request.headers)) {
       done()
       return
     }
@@ -120,7 +120,7 @@ export function installHarness (app: FastifyInstance, emulator: Emulator, option
   const journalHook: onResponseHookHandler = (request, reply, done) => {
     const fault = faultOf.get(request)
     // A request the origin guard refused reached nothing: it is only logged.
-    if (fault?.reset !== true && !isEmulatorOwn(request.url) && !wasRefused(request)) {
+    if (fault?.reset !== true && !isOwnRoute(request) && !wasRefused(request)) {
       const ui = isUiRequest(request.headers)
       if (!ui || harness.settings.recordUi) journal.record(recordOf(request, reply.statusCode, reply.elapsedTime, emulator.tokens, fault?.id, ui ? 'ui' : undefined))
     }
@@ -156,6 +156,14 @@ function recordOf (request: FastifyRequest, status: number | null, elapsedMs: nu
     fault: faultId,
     client
   }
+}
+
+/**
+ * Decided by the route the router found (its pattern), as the origin guard decides, so
+ * `/%5Femulator/reset` is the reset route here too; the raw URL only for a path no route has.
+ */
+function isOwnRoute (request: FastifyRequest): boolean {
+  return isEmulatorOwn(request.routeOptions.url ?? request.url)
 }
 
 function summarizeGrant (grant: TokenGrant): TokenSummary {

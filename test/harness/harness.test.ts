@@ -152,6 +152,16 @@ describe('harness: the web UI\'s own requests never disturb it', () => {
     assert.deepEqual((await emulator.faults()).map((f) => f.remaining), [1])
   })
 
+  test('the control plane reached through an encoded path is still the control plane: no fault, no journal', async (t) => {
+    const { emulator } = await start(t)
+    await emulator.addFault({ path: '*', status: 503, times: 1 })
+    // %5F is `_`: the router finds the faults route, and so must the harness.
+    const listed = await fetch(`${emulator.url}/%5Femulator/faults`)
+    assert.equal(listed.status, 200)
+    assert.deepEqual((await emulator.faults()).map((f) => f.remaining), [1])
+    assert.deepEqual(await emulator.requests(), [])
+  })
+
   test('a page on another origin cannot send the mark: no preflight grants its header', async (t) => {
     const { emulator } = await start(t)
     for (const path of [`/instances/${I}/orgs/${O1}/invites`, '/invites', '/_emulator/faults']) {
