@@ -10,6 +10,9 @@
 //   npm run bench                          full run (builds first)
 //   node bench/run.mjs --smoke             seconds: tiny orgs and durations
 //   node --import tsx bench/run.mjs --smoke --source   the same against src/ (no build)
+//   --server FILE                          the emulator's entry point to run, in place of
+//                                          dist/server.mjs (or, with --source, src/server.ts
+//                                          through tsx): a bundle of scripts/bundle.mjs --outfile
 //   node bench/run.mjs --ablation          the emulator with each mechanism off in turn
 //                                          (bench/variants.mjs), against all of them on
 //   options: --rounds N  --duration S (a-c)  --probe S (f, g)  --json FILE (raw results)
@@ -42,7 +45,8 @@ const { values: args } = parseArgs({
     probe: { type: 'string' },
     json: { type: 'string' },
     only: { type: 'string' },
-    'cpu-prof': { type: 'string' }
+    'cpu-prof': { type: 'string' },
+    server: { type: 'string' }
   }
 })
 
@@ -72,7 +76,7 @@ if (!(CONFIG.rounds >= 1 && CONFIG.rounds <= 50 && CONFIG.duration > 0 && CONFIG
 // From the build (the real thing: the bundled server, and tsc's output for the store used to
 // seed), or from src/ through tsx (the smoke test, no build).
 const modulePath = (name) => args.source ? join(ROOT, 'src', `${name}.ts`) : join(ROOT, 'dist', 'src', `${name}.js`)
-const BUNDLE = join(ROOT, 'dist', 'server.mjs')
+const BUNDLE = args.server ?? join(ROOT, 'dist', 'server.mjs')
 if (!args.source) {
   for (const file of [BUNDLE, modulePath('store/sqlite')]) {
     if (!existsSync(file)) throw new Error(`${file} is missing: run \`npm run build\` (npm run bench does)`)
@@ -93,7 +97,7 @@ const PROFILE_DIR = args['cpu-prof']
 const withProfile = ([node, ...rest], name) => PROFILE_DIR === undefined
   ? [node, ...rest]
   : [node, '--cpu-prof', '--cpu-prof-dir', PROFILE_DIR, '--cpu-prof-name', `${name}.cpuprofile`, ...rest]
-const EMULATOR = args.source
+const EMULATOR = args.source && args.server === undefined
   ? { command: [process.execPath, '--import', 'tsx', join(ROOT, 'src', 'server.ts')], env: process.env }
   : { command: withProfile([process.execPath, ...NODE_FLAGS, BUNDLE], 'emulator'), env: process.env }
 const BASELINE = { command: [process.execPath, join(ROOT, 'bench', 'baseline-server.mjs')], env: process.env }

@@ -101,6 +101,7 @@ function canonical (value: unknown): string {
 }
 
 let namesByContent: Map<string, string> | undefined
+let components: Record<string, object> | undefined
 
 function schemaNames (): Map<string, string> {
   if (namesByContent !== undefined) return namesByContent
@@ -112,6 +113,11 @@ function schemaNames (): Map<string, string> {
     names.set(key, name)
   }
   return (namesByContent = names)
+}
+
+/** The named schemas as the document's components, made once: the same for every app. */
+function componentSchemas (): Record<string, object> {
+  return (components ??= Object.fromEntries(Object.entries(NAMED_SCHEMAS).map(([name, schema]) => [name, withRefs(schema) as object])))
 }
 
 /** A copy of the schema in which every named schema inside it (itself excepted) is a `$ref`. */
@@ -222,7 +228,7 @@ export async function registerOpenApi (app: FastifyInstance, options: OpenApiOpt
           jwt: { type: 'apiKey', in: 'query', name: 'jwt', description: 'The same token in the query' },
           ...(options.adminToken === undefined ? {} : { adminToken: { type: 'http', scheme: 'bearer', description: 'The emulator\'s `--admin-token`' } })
         },
-        schemas: Object.fromEntries(Object.entries(NAMED_SCHEMAS).map(([name, schema]) => [name, withRefs(schema) as object]))
+        schemas: componentSchemas()
       }
     },
     transform: ({ schema, url, route }) => transformRoute(schema, url, route as RouteOptions, options),

@@ -104,7 +104,7 @@ describe('a client that half-closes after its request still gets the answer', ()
     const emulator = await startEmulator()
     t.after(() => emulator.stop())
     const port = emulator.port
-    const page = readFileSync(new URL('../dist/ui/index.html', import.meta.url), 'utf8')
+    const page = readFileSync('dist/ui/index.html', 'utf8')
     for (const [path, expected] of [['/_emulator/ui/', page], ['/_emulator/ui/index.html', page], ['/_emulator/health', '"status":"ok"']] as const) {
       const socket = rawConnection(t, port)
       socket.end(`GET ${path} HTTP/1.1\r\nhost: 127.0.0.1\r\n\r\n`)

@@ -6,7 +6,7 @@ import { NODE_FLAGS } from '../scripts/node-flags.mjs'
 
 // The server runs under the same V8 flags wherever this project starts it, and its code
 // cache is made under them (V8 ignores a cache made under other flags).
-const read = (path: string): string => readFileSync(new URL(`../${path}`, import.meta.url), 'utf8')
+const read = (path: string): string => readFileSync(path, 'utf8')
 const flags = NODE_FLAGS as string[]
 
 test('npm start, the package command, the Docker image and the benchmark run node with scripts/node-flags.mjs', () => {

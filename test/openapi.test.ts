@@ -238,9 +238,10 @@ describe('the OpenAPI document', () => {
   })
 })
 
-describe('the OpenAPI document, linted by Redocly CLI (recommended rules)', () => {
-  const cli = fileURLToPath(new URL('../node_modules/@redocly/cli/bin/cli.js', import.meta.url))
+/** Redocly's command, by its full path: the lints run in folders of their own. */
+const REDOCLY = fileURLToPath(import.meta.resolve('@redocly/cli/bin/cli.js'))
 
+describe('the OpenAPI document, linted by Redocly CLI (recommended rules)', () => {
   async function lint (t: TestContext, app: FastifyInstance): Promise<{ totals: { errors: number, warnings: number }, problems: Array<{ ruleId: string, severity: string, message: string, location: Array<{ pointer: string }> }> }> {
     await app.listen({ port: 0, host: '127.0.0.1' })
     const { port } = app.server.address() as AddressInfo
@@ -248,7 +249,7 @@ describe('the OpenAPI document, linted by Redocly CLI (recommended rules)', () =
     t.after(() => rmSync(dir, { recursive: true, force: true }))
     writeFileSync(join(dir, 'openapi.json'), await (await fetch(`http://127.0.0.1:${port}/_emulator/openapi.json`)).text())
     // In a folder of its own (no redocly.yaml found), without telemetry or update checks: no network.
-    const run = spawnSync(process.execPath, [cli, 'lint', 'openapi.json', '--extends', 'recommended', '--format', 'json'], {
+    const run = spawnSync(process.execPath, [REDOCLY, 'lint', 'openapi.json', '--extends', 'recommended', '--format', 'json'], {
       cwd: dir,
       encoding: 'utf8',
       timeout: 60_000,
@@ -278,7 +279,7 @@ test('the linter is the real one: it finds the errors of a broken document', (t)
   const dir = mkdtempSync(join(tmpdir(), 'openapi-lint-'))
   t.after(() => rmSync(dir, { recursive: true, force: true }))
   writeFileSync(join(dir, 'openapi.json'), JSON.stringify({ openapi: '3.0.3', info: { title: 'x', version: '1' }, paths: { '/a': { get: { responses: {} } } } }))
-  const run = spawnSync(process.execPath, [fileURLToPath(new URL('../node_modules/@redocly/cli/bin/cli.js', import.meta.url)), 'lint', 'openapi.json', '--extends', 'recommended', '--format', 'json'], {
+  const run = spawnSync(process.execPath, [REDOCLY, 'lint', 'openapi.json', '--extends', 'recommended', '--format', 'json'], {
     cwd: dir, encoding: 'utf8', timeout: 60_000, env: { ...process.env, REDOCLY_TELEMETRY: 'off', REDOCLY_SUPPRESS_UPDATE_NOTICE: 'true' }
   })
   const report = JSON.parse(run.stdout) as { totals: { errors: number } }

@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { test } from 'node:test'
 
 /** What `npm ci` and the published package hold: its licence, its runtime dependencies, their engines. */
-const read = (path: string): string => readFileSync(new URL(`../${path}`, import.meta.url), 'utf8')
+const read = (path: string): string => readFileSync(path, 'utf8')
 const pkg = JSON.parse(read('package.json')) as { license: string, engines: { node: string }, dependencies: Record<string, string>, devDependencies: Record<string, string> }
 const lock = JSON.parse(read('package-lock.json')) as { packages: Record<string, { version?: string, dev?: boolean, engines?: { node?: string } }> }
 
@@ -16,7 +16,7 @@ test('a LICENSE file with the licence package.json names', () => {
 test('micromatch, used by the tests only, is a devDependency: nothing in src/ imports it', () => {
   assert.equal(pkg.dependencies.micromatch, undefined)
   assert.ok(pkg.devDependencies.micromatch !== undefined)
-  const sources = readdirSync(new URL('../src', import.meta.url), { recursive: true, encoding: 'utf8' }).filter((file) => file.endsWith('.ts'))
+  const sources = readdirSync('src', { recursive: true, encoding: 'utf8' }).filter((file) => file.endsWith('.ts'))
   for (const file of sources) assert.doesNotMatch(read(join('src', file)), /from 'micromatch'/, file)
 })
 

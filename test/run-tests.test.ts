@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { execFile } from 'node:child_process'
-import { readdirSync } from 'node:fs'
+import { existsSync, readdirSync } from 'node:fs'
 import { test } from 'node:test'
 
 /**
@@ -19,10 +19,20 @@ async function runTests (args: string[], env: Record<string, string>): Promise<{
 
 const NO_CHROME = { CHROME_PATH: '/nonexistent/chromium' }
 
+/** What the runs compiled (.test-build/<pid>) and bundled (dist/server.test-<pid>.*) for their files. */
+const leftovers = (): string[] => [
+  ...(existsSync('.test-build') ? readdirSync('.test-build').map((name) => `.test-build/${name}`) : []),
+  ...readdirSync('dist').filter((name) => name.startsWith('server.test-')).map((name) => `dist/${name}`)
+]
+
 test('a folder and a file: only those run; without Chromium the browser file is left out, said first and last', async () => {
+  const before = leftovers()
   // The name pattern passes through to node --test: the files load, one suite runs (a short run).
   const run = await runTests(['test/harness', 'test/ui/app.test.ts', '--test-name-pattern=^FaultList'], NO_CHROME)
   assert.equal(run.status, 0, run.stdout + run.stderr)
+  // It removed what it compiled and bundled (others' runs may have ended meanwhile).
+  const added = leftovers().filter((path) => !before.includes(path))
+  assert.deepEqual(added, [])
   const lines = run.stdout.split('\n').filter((line) => line !== '')
   const notice = /^note: The browser tests \(test\/ui\) did NOT run: no Chromium at \/nonexistent\/chromium\. /
   assert.match(lines[0]!, notice)

@@ -5,7 +5,7 @@ import { CI_FUZZ_TOTAL, CI_PLAN } from './support.js'
 
 /** docs/RELIABILITY.md states what CI runs; this keeps the numbers in step with the tests. */
 test('docs/RELIABILITY.md quotes the case counts the CI run uses', () => {
-  const doc = readFileSync(new URL('../../docs/RELIABILITY.md', import.meta.url), 'utf8')
+  const doc = readFileSync('docs/RELIABILITY.md', 'utf8')
   const lines = doc.split('\n')
   for (const [name, count] of Object.entries(CI_PLAN)) {
     const row = lines.find((line) => line.startsWith('|') && line.includes(`\`${name}\``))
